@@ -1,0 +1,227 @@
+package io.eie;
+
+import io.eie.analytics.Analytics;
+import io.eie.analytics.HourlyAnalytics;
+import io.eie.config.Config;
+import io.eie.embedded.EmbeddedBroker;
+import io.eie.embedded.EmbeddedDatabase;
+import io.eie.http.HttpApi;
+import io.eie.mqtt.MqttConsumer;
+import io.eie.mqtt.MqttSettings;
+import io.eie.storage.BatchWriter;
+import io.eie.storage.Database;
+import io.eie.storage.DatabaseSettings;
+import io.eie.storage.EnergyModes;
+import io.eie.storage.Partitions;
+import io.eie.storage.RejectionLog;
+import io.eie.storage.Retention;
+import io.eie.storage.TelemetryRepository;
+import io.eie.storage.VehicleMeterLinks;
+import io.eie.storage.WriterMetrics;
+import io.eie.telemetry.ReadingParser;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: starts every part in order, wired by hand, and stops them in reverse so
+ * that nothing taken in is lost: HTTP first, then MQTT intake (what it took is committed and
+ * acknowledged), then the writer (it commits what is queued), then the database.
+ */
+public final class App implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(App.class);
+
+    private final Config config;
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private EmbeddedDatabase embeddedDatabase;
+    private EmbeddedBroker embeddedBroker;
+    private Database database;
+    private BatchWriter writer;
+    private ScheduledExecutorService maintenance;
+    private MqttConsumer mqtt;
+    private HttpApi http;
+    private String databaseUrl;
+    private String mqttUrl;
+    private boolean closed;
+
+    private App(Config config) {
+        this.config = config;
+    }
+
+    /** Starts the engine; on failure, stops whatever had started and rethrows. */
+    public static App start(Config config, Clock clock) throws IOException {
+        App app = new App(config);
+        try {
+            app.startParts(clock);
+            return app;
+        } catch (IOException | RuntimeException e) {
+            app.close();
+            throw e;
+        }
+    }
+
+    private void startParts(Clock clock) throws IOException {
+        if (config.embedsBroker()) {
+            EmbeddedBroker.requireFreePort(config.embedded().mqttHost(), config.embedded().mqttPort());
+        }
+        DatabaseSettings databaseSettings = config.database();
+        if (config.embedsDatabase()) {
+            embeddedDatabase = EmbeddedDatabase.start(config.embedded().dataDir(), config.embedded().databasePort());
+            databaseSettings = databaseSettings.withServer(embeddedDatabase.jdbcUrl(), embeddedDatabase.username(), null);
+        }
+        databaseUrl = databaseSettings.jdbcUrl();
+        bindJvmMetrics();
+        database = Database.connect(databaseSettings, metrics);
+
+        EnergyModes energyModes = new EnergyModes(database.jdbi(), config.storage().energyDefaults());
+        energyModes.reconcileDefaults();
+        Partitions partitions = new Partitions(database.jdbi());
+        Retention retention = new Retention(database.jdbi(), partitions, config.storage());
+        retention.run(clock.instant());
+        maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "maintenance");
+            thread.setDaemon(true);
+            return thread;
+        });
+        maintenance.scheduleWithFixedDelay(() -> {
+            try {
+                retention.run(clock.instant());
+            } catch (RuntimeException e) {
+                log.warn("Partition maintenance failed; it runs again within the hour: {}", e.getMessage());
+            }
+        }, 1, 1, TimeUnit.HOURS);
+        if (!config.logSummaryInterval().isZero()) {
+            long every = config.logSummaryInterval().toMillis();
+            SummaryLog summary = new SummaryLog(metrics);
+            maintenance.scheduleAtFixedRate(() -> {
+                try {
+                    summary.run();
+                } catch (RuntimeException e) {
+                    log.warn("The summary line failed: {}", e.getMessage());
+                }
+            }, every, every, TimeUnit.MILLISECONDS);
+        }
+
+        writer = new BatchWriter(config.batch(),
+                new TelemetryRepository(database.jdbi(), partitions, config.storage().maxRejectedPayloadBytes(),
+                        config.storage().energyDefaults()),
+                new WriterMetrics(metrics));
+        energyModes.refresh();
+        maintenance.scheduleWithFixedDelay(() -> {
+            try {
+                energyModes.refresh();
+            } catch (RuntimeException e) {
+                log.debug("Reading the devices' energy modes failed; trying again shortly: {}", e.getMessage());
+            }
+        }, 10, 10, TimeUnit.SECONDS);
+        ReadingParser parser = new ReadingParser(config.validation(), clock, energyModes::reportsRegister);
+
+        MqttSettings mqttSettings = config.mqtt();
+        if (config.embedsBroker()) {
+            embeddedBroker = EmbeddedBroker.start(config.embedded().dataDir(), config.embedded().mqttHost(),
+                    config.embedded().mqttPort(), config.embedded().mqttMaxQueuedMessages(), mqttSettings.sessionExpiry(),
+                    mqttSettings.maxPacketSize());
+            String host = embeddedBroker.host().equals("0.0.0.0") ? "127.0.0.1" : embeddedBroker.host();
+            mqttSettings = mqttSettings.withServer(host, embeddedBroker.port());
+        }
+        mqttUrl = mqttSettings.url();
+        mqtt = new MqttConsumer(mqttSettings, parser, writer, clock, metrics);
+        mqtt.start();
+
+        Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
+        readiness.put("database", database::isReachable);
+        readiness.put("writer", writer::storageAvailable);
+        readiness.put("mqtt", mqtt::isConnected);
+        IngestRates ingestRates = new IngestRates(metrics);
+        maintenance.scheduleAtFixedRate(ingestRates::sample, 5, 5, TimeUnit.SECONDS);
+        var services = new HttpApi.Services(new VehicleMeterLinks(database.jdbi()), energyModes,
+                new Analytics(database.jdbi(), config.analytics(), energyModes),
+                new HourlyAnalytics(database.jdbi(), config.analytics()), new RejectionLog(database.jdbi()),
+                ingestRates::current);
+        http = new HttpApi(config.http(), parser, writer, services, readiness, metrics::scrape, clock);
+        http.start();
+    }
+
+    private void bindJvmMetrics() {
+        new ClassLoaderMetrics().bindTo(metrics);
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmGcMetrics().bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
+        new UptimeMetrics().bindTo(metrics);
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    /** Every route the HTTP API answers, as {@code "GET /v1/rejections"}. */
+    public List<String> httpRoutes() {
+        return http.routes();
+    }
+
+    /** The broker the engine consumes from, as {@code tcp://host:port}. */
+    public String mqttUrl() {
+        return mqttUrl;
+    }
+
+    public String databaseUrl() {
+        return databaseUrl;
+    }
+
+    /** What is left of the shutdown timeout, and never less than a second for a last commit. */
+    private static Duration remaining(long deadlineNanos) {
+        return Duration.ofNanos(Math.max(deadlineNanos - System.nanoTime(), Duration.ofSeconds(1).toNanos()));
+    }
+
+    /** Stops everything in reverse order of start; safe to call twice. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        log.info("Stopping");
+        long deadline = System.nanoTime() + config.batch().shutdownTimeout().toNanos();
+        if (http != null) {
+            http.close();
+        }
+        if (mqtt != null) {
+            mqtt.close(remaining(deadline));
+        }
+        if (maintenance != null) {
+            maintenance.shutdownNow();
+        }
+        if (writer != null) {
+            writer.close(remaining(deadline));
+        }
+        if (database != null) {
+            database.close();
+        }
+        if (embeddedBroker != null) {
+            embeddedBroker.close();
+        }
+        if (embeddedDatabase != null) {
+            embeddedDatabase.close();
+        }
+        log.info("Stopped");
+    }
+}

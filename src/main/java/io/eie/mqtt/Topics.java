@@ -1,0 +1,45 @@
+package io.eie.mqtt;
+
+import io.eie.telemetry.DeviceKind;
+import io.eie.telemetry.DeviceRef;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The topic layout: {@code [prefix/]meters/<meterId>} and {@code [prefix/]vehicles/<vehicleId>}. */
+final class Topics {
+
+    private final String prefix;
+
+    /** @param prefix {@code ""} or a prefix ending in {@code /} */
+    Topics(String prefix) {
+        this.prefix = prefix;
+    }
+
+    /** The subscriptions: one per device kind, shared when a group is given. */
+    List<String> filters(String shareGroup) {
+        List<String> filters = new ArrayList<>();
+        for (DeviceKind kind : DeviceKind.values()) {
+            String filter = prefix + kind.topicSegment() + "/+";
+            filters.add(shareGroup == null ? filter : "$share/" + shareGroup + "/" + filter);
+        }
+        return filters;
+    }
+
+    /**
+     * The device a topic names; empty when the topic is not one of ours. The id may be empty
+     * ({@code vehicles/}): the parser reports that.
+     */
+    Optional<DeviceRef> deviceOf(String topic) {
+        if (!topic.startsWith(prefix)) {
+            return Optional.empty();
+        }
+        String rest = topic.substring(prefix.length());
+        int slash = rest.indexOf('/');
+        if (slash < 0 || rest.indexOf('/', slash + 1) >= 0) {
+            return Optional.empty();
+        }
+        return DeviceKind.fromTopicSegment(rest.substring(0, slash))
+                .map(kind -> new DeviceRef(kind, rest.substring(slash + 1)));
+    }
+}

@@ -1,0 +1,400 @@
+package io.eie.storage;
+
+import io.eie.telemetry.Problem;
+import io.eie.telemetry.Reading;
+import io.eie.telemetry.Rejection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place writes are committed. A bounded queue feeds one thread that takes the first
+ * waiting write, then whatever else is already waiting (up to the batch size), and commits them
+ * in one transaction. Only after the commit is each write's future completed: that is what
+ * acknowledges an MQTT message or answers an HTTP request. The writes of one submission (an
+ * HTTP request's array) enter the queue as one element, so they travel together into a batch.
+ *
+ * <p>While the database fails, the same batch is retried with capped, jittered backoff and
+ * nothing is completed. When a batch fails because of its data, it is split until the rows that
+ * fail are alone, and those are recorded as rejected.
+ */
+public final class BatchWriter implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(BatchWriter.class);
+    private static final Duration FIRST_RETRY_DELAY = Duration.ofMillis(100);
+    /** The reasons kept for a refused payload whose own reasons the database would not store. */
+    private static final List<Problem> UNSTORABLE_REASONS =
+            List.of(Problem.ofPayload("refused; the reasons could not be stored (see the engine's log)"));
+
+    private record Pending(Write write, CompletableFuture<Outcome> done) {
+    }
+
+    /** Put behind the last submission by {@link #close()}: the writer stops when it takes this. */
+    private static final List<Pending> STOP = java.util.Collections.unmodifiableList(new ArrayList<>());
+
+    private final BatchSettings settings;
+    private final BatchSink sink;
+    private final WriterMetrics metrics;
+    /** Submissions, each the writes of one call; the writer alone takes from it (and puts back the rest of one it split). */
+    private final LinkedBlockingDeque<List<Pending>> queue = new LinkedBlockingDeque<>();
+    private final Semaphore room;
+    private final Thread thread;
+    private final Object lifecycle = new Object();
+    private volatile boolean accepting = true;
+    private volatile boolean storageAvailable = true;
+    private volatile long stopDeadlineNanos = Long.MAX_VALUE;
+
+    public BatchWriter(BatchSettings settings, BatchSink sink, WriterMetrics metrics) {
+        this.settings = settings;
+        this.sink = sink;
+        this.metrics = metrics;
+        metrics.gaugeQueue(this::queued);
+        this.room = new Semaphore(settings.queueCapacity());
+        this.thread = new Thread(this::run, "batch-writer");
+        this.thread.start();
+    }
+
+    /**
+     * Queues one write, waiting while the queue is full (the caller slows down: flow control).
+     *
+     * @throws IllegalStateException when the writer is closing
+     */
+    public CompletableFuture<Outcome> submit(Write write) throws InterruptedException {
+        room.acquire();
+        return enqueue(List.of(write)).get(0);
+    }
+
+    /**
+     * Queues all of these writes, or none of them when the queue lacks room for all (the caller
+     * answers "try again later").
+     *
+     * @throws IllegalStateException when the writer is closing
+     */
+    public Optional<List<CompletableFuture<Outcome>>> trySubmit(List<Write> writes) {
+        if (!room.tryAcquire(writes.size())) {
+            return Optional.empty();
+        }
+        return Optional.of(enqueue(writes));
+    }
+
+    private List<CompletableFuture<Outcome>> enqueue(List<Write> writes) {
+        List<CompletableFuture<Outcome>> futures = new ArrayList<>(writes.size());
+        List<Pending> submission = new ArrayList<>(writes.size());
+        for (Write write : writes) {
+            CompletableFuture<Outcome> done = new CompletableFuture<>();
+            submission.add(new Pending(write, done));
+            futures.add(done);
+        }
+        synchronized (lifecycle) {
+            if (!accepting) {
+                room.release(writes.size());
+                throw new IllegalStateException("the batch writer is closed");
+            }
+            queue.add(submission);
+        }
+        return futures;
+    }
+
+    /** False from the first failed attempt to commit until the next one that succeeds. */
+    public boolean storageAvailable() {
+        return storageAvailable;
+    }
+
+    /** Writes waiting for a batch, not counting the batch being committed. */
+    public int queued() {
+        return settings.queueCapacity() - room.availablePermits();
+    }
+
+    public int capacity() {
+        return settings.queueCapacity();
+    }
+
+    private void run() {
+        boolean stopping = false;
+        while (!stopping) {
+            List<Pending> batch = new ArrayList<>(settings.maxBatchSize());
+            try {
+                stopping = take(batch, queue.take());
+                stopping |= drain(batch);
+                if (!stopping && !settings.maxWait().isZero()) {
+                    stopping = linger(batch);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                room.release(batch.size());
+                fail(batch, e);
+                break;
+            }
+            room.release(batch.size());
+            if (!batch.isEmpty()) {
+                flush(batch);
+            }
+        }
+        failRemaining();
+    }
+
+    /**
+     * Adds a submission to the batch, as much of it as fits; the rest goes back to the head of
+     * the queue for the next batch.
+     *
+     * @return whether the submission was the stop marker
+     */
+    private boolean take(List<Pending> batch, List<Pending> submission) {
+        if (submission == STOP) {
+            return true;
+        }
+        int fits = settings.maxBatchSize() - batch.size();
+        if (submission.size() <= fits) {
+            batch.addAll(submission);
+        } else {
+            batch.addAll(submission.subList(0, fits));
+            queue.addFirst(new ArrayList<>(submission.subList(fits, submission.size())));
+        }
+        return false;
+    }
+
+    /** Takes what is already waiting, up to the batch size; true when it reached the stop marker. */
+    private boolean drain(List<Pending> batch) {
+        List<Pending> next;
+        while (batch.size() < settings.maxBatchSize() && (next = queue.poll()) != null) {
+            if (take(batch, next)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Waits up to the maximum wait for the batch to fill; true when it reached the stop marker. */
+    private boolean linger(List<Pending> batch) throws InterruptedException {
+        long deadline = System.nanoTime() + settings.maxWait().toNanos();
+        while (batch.size() < settings.maxBatchSize()) {
+            long left = deadline - System.nanoTime();
+            List<Pending> next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
+            if (next == null) {
+                return false;
+            }
+            if (take(batch, next) || drain(batch)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Commits the batch, retrying while the database is unavailable; splits it on bad data. */
+    private void flush(List<Pending> batch) {
+        long delayMillis = FIRST_RETRY_DELAY.toMillis();
+        boolean retriedDataError = false;
+        long started = System.nanoTime();
+        List<Write> writes = writesOf(batch);
+        while (true) {
+            List<Outcome> outcomes;
+            try {
+                outcomes = sink.write(writes);
+            } catch (Throwable e) { // whatever fails, the writer lives on and retries
+                if (e instanceof RuntimeException && isDataError(e)) {
+                    if (!retriedDataError) {
+                        // once more as it is: the sink may have repaired what it could (a
+                        // partition dropped under it), and then nothing needs rejecting
+                        retriedDataError = true;
+                        continue;
+                    }
+                    isolate(batch, e);
+                    return;
+                }
+                if (storageAvailable) {
+                    storageAvailable = false;
+                    if (e instanceof RuntimeException && hasSqlCause(e)) {
+                        log.warn("Database write failed; retrying the batch of {} and acknowledging nothing until it commits: {}",
+                                batch.size(), rootMessage(e));
+                    } else {
+                        log.error("Writing a batch of {} failed unexpectedly; retrying it and acknowledging nothing until it commits",
+                                batch.size(), e);
+                    }
+                } else {
+                    log.debug("Database still failing: {}", rootMessage(e));
+                }
+                if (System.nanoTime() > stopDeadlineNanos) {
+                    log.warn("Shutdown timeout reached with {} writes uncommitted; MQTT redelivers them, HTTP callers may retry",
+                            batch.size());
+                    fail(batch, e);
+                    return;
+                }
+                if (!sleep(jitter(delayMillis))) {
+                    fail(batch, e);
+                    return;
+                }
+                delayMillis = Math.min(delayMillis * 2, settings.retryMaxDelay().toMillis());
+                continue;
+            }
+            if (!storageAvailable) {
+                storageAvailable = true;
+                log.info("Database writes succeed again");
+            }
+            metrics.committed(writes, outcomes, Duration.ofNanos(System.nanoTime() - started), Instant.now());
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).done().complete(outcomes.get(i));
+            }
+            return;
+        }
+    }
+
+    /** Splits a batch that failed on its data until each failing write stands alone. */
+    private void isolate(List<Pending> batch, Throwable cause) {
+        if (batch.size() > 1) {
+            int half = batch.size() / 2;
+            flush(new ArrayList<>(batch.subList(0, half)));
+            flush(new ArrayList<>(batch.subList(half, batch.size())));
+            return;
+        }
+        Pending pending = batch.get(0);
+        Rejection substitute;
+        Outcome outcome;
+        if (pending.write() instanceof Write.StoreReading store) {
+            log.warn("Database refused the reading of {} at {}; recording it as rejected: {}",
+                    store.reading().deviceId(), store.reading().timestamp(), rootMessage(cause));
+            List<Problem> problems = List.of(Problem.ofPayload("the database refused it: " + rootMessage(cause)));
+            substitute = new Rejection(store.source(), store.topic(), store.reading().deviceId(),
+                    toJson(store.reading()), problems, store.receivedAt());
+            outcome = Outcome.rejected(problems);
+        } else {
+            Rejection refused = ((Write.RecordRejection) pending.write()).rejection();
+            outcome = Outcome.rejected(refused.problems());
+            if (refused.problems().equals(UNSTORABLE_REASONS)) {
+                log.error("Database refused even the bare record of a rejected payload from {}; it is not recorded: {}",
+                        refused.source().label(), rootMessage(cause));
+                pending.done().complete(outcome);
+                return;
+            }
+            log.warn("Database refused the record of a rejected payload from {} (device {}); recording it bare: {}",
+                    refused.source().label(), refused.deviceId(), rootMessage(cause));
+            substitute = new Rejection(refused.source(), null, null, refused.payload(), UNSTORABLE_REASONS,
+                    refused.receivedAt());
+        }
+        CompletableFuture<Outcome> recorded = new CompletableFuture<>();
+        flush(List.of(new Pending(new Write.RecordRejection(substitute), recorded)));
+        recorded.whenComplete((ignored, failure) -> {
+            if (failure != null) {
+                pending.done().completeExceptionally(failure);
+            } else {
+                pending.done().complete(outcome);
+            }
+        });
+    }
+
+    private static List<Write> writesOf(List<Pending> batch) {
+        List<Write> writes = new ArrayList<>(batch.size());
+        for (Pending pending : batch) {
+            writes.add(pending.write());
+        }
+        return writes;
+    }
+
+    private static void fail(List<Pending> batch, Throwable cause) {
+        for (Pending pending : batch) {
+            pending.done().completeExceptionally(cause);
+        }
+    }
+
+    private void failRemaining() {
+        List<List<Pending>> left = new ArrayList<>();
+        synchronized (lifecycle) {
+            accepting = false;
+            queue.drainTo(left);
+        }
+        List<Pending> uncommitted = new ArrayList<>();
+        left.forEach(uncommitted::addAll);
+        if (!uncommitted.isEmpty()) {
+            log.warn("{} writes were not committed before the writer stopped", uncommitted.size());
+            fail(uncommitted, new IllegalStateException("the batch writer stopped before committing this write"));
+        }
+    }
+
+    /**
+     * A failure caused by the rows themselves (SQLSTATE class 22, data exception, or 23,
+     * integrity constraint violation): retrying the same rows cannot succeed.
+     */
+    static boolean isDataError(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean hasSqlCause(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage();
+        return message == null ? root.getClass().getSimpleName() : message.lines().findFirst().orElse(message);
+    }
+
+    private static long jitter(long millis) {
+        return millis / 2 + ThreadLocalRandom.current().nextLong(millis / 2 + 1);
+    }
+
+    private static boolean sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static byte[] toJson(Reading reading) {
+        return reading.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Stops taking writes, commits what is queued (giving up on a failing database after the
+     * shutdown timeout) and waits for the writer thread. Safe to call twice.
+     */
+    @Override
+    public void close() {
+        close(settings.shutdownTimeout());
+    }
+
+    /** As {@link #close()}, committing what is queued for at most {@code timeout}. */
+    public void close(Duration timeout) {
+        synchronized (lifecycle) {
+            if (accepting) {
+                accepting = false;
+                stopDeadlineNanos = System.nanoTime() + timeout.toNanos();
+                queue.add(STOP);
+            }
+        }
+        try {
+            thread.join(timeout.plusSeconds(2).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            log.warn("Batch writer did not stop in time; interrupting it");
+            thread.interrupt();
+        }
+    }
+}

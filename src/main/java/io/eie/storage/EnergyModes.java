@@ -1,0 +1,155 @@
+package io.eie.storage;
+
+import io.eie.telemetry.DeviceKind;
+import io.eie.telemetry.EnergyMode;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How each device reports energy: its own setting, or the configured default for its kind. The
+ * hourly rollups depend on it, so a change rebuilds them: for one device when its setting
+ * changes, for every device that follows the default when the default changes between runs.
+ *
+ * <p>A rebuild locks the kind's rollup table against writes (reads go on): it waits for the
+ * writer's open transaction, whose rollup increments follow the old mode, and holds the next one
+ * back until the rebuilt rows and the new mode are committed together.
+ */
+public final class EnergyModes {
+
+    private static final Logger log = LoggerFactory.getLogger(EnergyModes.class);
+
+    /** The mode of every device of a kind that has no setting of its own. */
+    public record Defaults(EnergyMode meter, EnergyMode vehicle) {
+
+        public static final Defaults INTERVAL = new Defaults(EnergyMode.INTERVAL, EnergyMode.INTERVAL);
+
+        public EnergyMode of(DeviceKind kind) {
+            return kind == DeviceKind.METER ? meter : vehicle;
+        }
+    }
+
+    /** A device's mode, and whether it is the device's own setting or the default. */
+    public record Setting(EnergyMode mode, boolean ownSetting) {
+    }
+
+    private static final String GET = "SELECT mode FROM device_energy_mode WHERE kind = :kind AND device_id = :deviceId";
+
+    private static final String SET = """
+            INSERT INTO device_energy_mode (kind, device_id, mode) VALUES (:kind, :deviceId, :mode)
+            ON CONFLICT (kind, device_id) DO UPDATE SET mode = excluded.mode, updated_at = now()
+            """;
+
+    private static final String STORED_DEFAULT = "SELECT value FROM engine_setting WHERE name = :name";
+    private static final String STORE_DEFAULT = "UPDATE engine_setting SET value = :value WHERE name = :name";
+
+    private static final String ALL = "SELECT kind, device_id, mode FROM device_energy_mode";
+
+    private final Jdbi jdbi;
+    private final Defaults defaults;
+    /** Every device's own setting, as {@code meter:M2001}: for validating readings without a query each. */
+    private volatile Map<String, EnergyMode> known = Map.of();
+
+    public EnergyModes(Jdbi jdbi, Defaults defaults) {
+        this.jdbi = jdbi;
+        this.defaults = defaults;
+    }
+
+    /**
+     * Whether the device reports a cumulative register, as last read from the database: by
+     * {@link #refresh()} (at start and every few seconds, for settings another instance made) or
+     * by {@link #set} on this instance.
+     */
+    public boolean reportsRegister(DeviceKind kind, String deviceId) {
+        return known.getOrDefault(kind.typeName() + ":" + deviceId, defaults.of(kind)) == EnergyMode.REGISTER;
+    }
+
+    /** Reads every device's own setting again. */
+    public synchronized void refresh() {
+        Map<String, EnergyMode> settings = new HashMap<>();
+        jdbi.useHandle(handle -> handle.createQuery(ALL)
+                .map((rs, ctx) -> Map.entry(rs.getString("kind") + ":" + rs.getString("device_id"),
+                        EnergyMode.fromLabel(rs.getString("mode")).orElseThrow()))
+                .forEach(entry -> settings.put(entry.getKey(), entry.getValue())));
+        known = Map.copyOf(settings);
+    }
+
+    public Defaults defaults() {
+        return defaults;
+    }
+
+    public Setting get(DeviceKind kind, String deviceId) {
+        return jdbi.withHandle(handle -> own(handle, kind, deviceId))
+                .map(mode -> new Setting(mode, true))
+                .orElseGet(() -> new Setting(defaults.of(kind), false));
+    }
+
+    /** Sets a device's mode and rebuilds its hourly rollups accordingly, in one transaction. */
+    public Setting set(DeviceKind kind, String deviceId, EnergyMode mode) {
+        jdbi.useTransaction(handle -> {
+            lockRollups(handle, kind);
+            Optional<EnergyMode> before = own(handle, kind, deviceId);
+            handle.createUpdate(SET).bind("kind", kind.typeName()).bind("deviceId", deviceId).bind("mode", mode.label())
+                    .execute();
+            if (before.orElse(defaults.of(kind)) != mode) {
+                String filter = EnergySql.tables(kind).id() + " = :deviceId";
+                int hours = handle.createUpdate(EnergySql.rebuild(kind, mode, filter)).bind("deviceId", deviceId).execute();
+                log.info("{} {} now reports {} energy; {} hourly rollups rebuilt", kind.typeName(), deviceId,
+                        mode.label(), hours);
+            }
+        });
+        synchronized (this) {
+            Map<String, EnergyMode> settings = new HashMap<>(known);
+            settings.put(kind.typeName() + ":" + deviceId, mode);
+            known = Map.copyOf(settings);
+        }
+        return new Setting(mode, true);
+    }
+
+    /**
+     * Rebuilds the rollups of the devices that follow a default which differs from the one they
+     * were computed with (the configuration changed since the last run), and records the new one.
+     */
+    public void reconcileDefaults() {
+        for (DeviceKind kind : DeviceKind.values()) {
+            String name = kind.typeName() + "_energy_mode";
+            EnergyMode wanted = defaults.of(kind);
+            jdbi.useTransaction(handle -> {
+                EnergyMode stored = storedDefault(handle, name);
+                if (stored == wanted) {
+                    return;
+                }
+                lockRollups(handle, kind);
+                stored = storedDefault(handle, name); // another instance may have rebuilt meanwhile
+                if (stored == wanted) {
+                    return;
+                }
+                log.info("The default energy mode of {}s changed from {} to {}; rebuilding their hourly rollups",
+                        kind.typeName(), stored.label(), wanted.label());
+                String filter = "NOT EXISTS (SELECT 1 FROM device_energy_mode own WHERE own.kind = '" + kind.typeName()
+                        + "' AND own.device_id = " + EnergySql.tables(kind).history() + "." + EnergySql.tables(kind).id() + ")";
+                int hours = handle.createUpdate(EnergySql.rebuild(kind, wanted, filter)).execute();
+                handle.createUpdate(STORE_DEFAULT).bind("name", name).bind("value", wanted.label()).execute();
+                log.info("Rebuilt {} hourly rollups of {}s", hours, kind.typeName());
+            });
+        }
+    }
+
+    private static EnergyMode storedDefault(Handle handle, String name) {
+        return EnergyMode.fromLabel(handle.createQuery(STORED_DEFAULT).bind("name", name).mapTo(String.class).one())
+                .orElseThrow();
+    }
+
+    private static Optional<EnergyMode> own(Handle handle, DeviceKind kind, String deviceId) {
+        return handle.createQuery(GET).bind("kind", kind.typeName()).bind("deviceId", deviceId)
+                .mapTo(String.class).findOne().flatMap(EnergyMode::fromLabel);
+    }
+
+    private static void lockRollups(Handle handle, DeviceKind kind) {
+        handle.execute("LOCK TABLE " + EnergySql.tables(kind).hourly() + " IN SHARE ROW EXCLUSIVE MODE");
+    }
+}

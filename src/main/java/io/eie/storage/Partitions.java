@@ -1,0 +1,216 @@
+package io.eie.storage;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daily partitions of the two history tables and their hourly rollups:
+ * {@code meter_telemetry_history_p20260210} holds the meter readings of 2026-02-10 (UTC), and
+ * {@code meter_hourly_p20260210} their hours. Partitions are made ahead of time, made on demand for
+ * late data, and dropped whole when they fall out of the retention window.
+ */
+public final class Partitions {
+
+    private static final Logger log = LoggerFactory.getLogger(Partitions.class);
+    /** Partitioned by day: history, and the hourly rollups of the same days. */
+    private static final List<String> TABLES =
+            List.of("meter_telemetry_history", "vehicle_telemetry_history", "meter_hourly", "vehicle_hourly");
+    private static final DateTimeFormatter SUFFIX = DateTimeFormatter.ofPattern("'_p'yyyyMMdd");
+    /**
+     * A rollup row is updated with every batch that holds a reading of its device and hour: the
+     * room left on each page lets PostgreSQL write the new version beside the old one without
+     * touching the index (a HOT update).
+     */
+    private static final String ROLLUP_STORAGE = " WITH (fillfactor = 70)";
+    /** Serialises partition DDL across engine instances sharing one database. */
+    private static final long DDL_LOCK = 0x4549455F50415254L; // "EIE_PART"
+
+    private static final String LIST_PARTITIONS = """
+            SELECT child.relname
+            FROM pg_inherits
+            JOIN pg_class parent ON parent.oid = pg_inherits.inhparent
+            JOIN pg_class child ON child.oid = pg_inherits.inhrelid
+            WHERE parent.relname = :parent AND parent.relnamespace = current_schema()::regnamespace
+            """;
+
+    /**
+     * Partition DDL waits at most this long for its lock, so that it never keeps writes and
+     * queries queued behind it; on timeout it fails and is tried again (by the writer's retry, or
+     * the next maintenance run).
+     */
+    private static final String LOCK_TIMEOUT = "SET LOCAL lock_timeout = '2s'";
+    private static final String IS_ATTACHED = "SELECT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass(?))";
+
+    private final Jdbi jdbi;
+    /** Days (as epoch days) for which every history table has its partition. */
+    private final Set<Long> known = ConcurrentHashMap.newKeySet();
+    private volatile boolean loaded;
+
+    public Partitions(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    /** Makes sure a partition exists for the day of each of these timestamps. */
+    void ensureFor(Iterable<Instant> timestamps) {
+        long last = Long.MIN_VALUE;
+        Set<Long> missing = null;
+        for (Instant timestamp : timestamps) {
+            long day = Math.floorDiv(timestamp.getEpochSecond(), 86_400L);
+            if (day == last) {
+                continue;
+            }
+            last = day;
+            if (!isKnown(day)) {
+                if (missing == null) {
+                    missing = new TreeSet<>();
+                }
+                missing.add(day);
+            }
+        }
+        if (missing != null) {
+            create(missing);
+        }
+    }
+
+    /** Creates the partitions for today and the next {@code daysAhead} days, if missing. */
+    public void createAhead(Instant now, int daysAhead) {
+        long today = Math.floorDiv(now.getEpochSecond(), 86_400L);
+        Set<Long> missing = new TreeSet<>();
+        for (long day = today; day <= today + daysAhead; day++) {
+            if (!isKnown(day)) {
+                missing.add(day);
+            }
+        }
+        if (!missing.isEmpty()) {
+            create(missing);
+        }
+    }
+
+    /** Drops every partition whose whole day lies before {@code cutoff}; returns their names. */
+    public List<String> dropBefore(Instant cutoff) {
+        LocalDate firstKept = LocalDate.ofInstant(cutoff, ZoneOffset.UTC);
+        List<String> dropped = new ArrayList<>();
+        jdbi.useTransaction(handle -> {
+            AdvisoryLocks.lock(handle, DDL_LOCK);
+            handle.execute(LOCK_TIMEOUT);
+            for (String table : TABLES) {
+                for (String partition : partitionsOf(handle, table)) {
+                    LocalDate day = dayOf(table, partition);
+                    if (day != null && day.isBefore(firstKept)) {
+                        handle.execute("DROP TABLE " + partition);
+                        dropped.add(partition);
+                    }
+                }
+            }
+        });
+        dropped.forEach(partition -> known.remove(dayOf(partition).toEpochDay()));
+        if (!dropped.isEmpty()) {
+            log.info("Dropped {} history partitions older than {}: {}", dropped.size(), firstKept, dropped);
+        }
+        return dropped;
+    }
+
+    /** Forgets what is known, so that the next write looks again (after a failure, say). */
+    void forget() {
+        loaded = false;
+        known.clear();
+    }
+
+    private boolean isKnown(long day) {
+        if (!loaded) {
+            load();
+        }
+        return known.contains(day);
+    }
+
+    private synchronized void load() {
+        if (loaded) {
+            return;
+        }
+        jdbi.useHandle(handle -> {
+            Set<Long> everywhere = daysOf(handle, TABLES.get(0));
+            for (String table : TABLES.subList(1, TABLES.size())) {
+                everywhere.retainAll(daysOf(handle, table));
+            }
+            known.addAll(everywhere);
+        });
+        loaded = true;
+    }
+
+    /**
+     * Creates each partition as a table of its own, then attaches it: attaching takes a lock that
+     * lets inserts and queries on the history table go on, where CREATE TABLE ... PARTITION OF
+     * would stop them for as long as it waits.
+     */
+    private synchronized void create(Set<Long> days) {
+        jdbi.useTransaction(handle -> {
+            AdvisoryLocks.lock(handle, DDL_LOCK);
+            handle.execute(LOCK_TIMEOUT);
+            for (long epochDay : days) {
+                LocalDate day = LocalDate.ofEpochDay(epochDay);
+                for (String table : TABLES) {
+                    String partition = table + day.format(SUFFIX);
+                    if (handle.select(IS_ATTACHED, partition).mapTo(Boolean.class).one()) {
+                        continue;
+                    }
+                    handle.execute("CREATE TABLE IF NOT EXISTS " + partition
+                            + " (LIKE " + table + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+                            + (table.endsWith("_hourly") ? ROLLUP_STORAGE : ""));
+                    handle.execute("ALTER TABLE " + table + " ATTACH PARTITION " + partition
+                            + " FOR VALUES FROM ('" + day + "T00:00:00Z') TO ('" + day.plusDays(1) + "T00:00:00Z')");
+                }
+            }
+        });
+        known.addAll(days);
+        log.debug("History partitions ready for {} day(s) from {}", days.size(), LocalDate.ofEpochDay(days.iterator().next()));
+    }
+
+    private static Set<Long> daysOf(Handle handle, String table) {
+        Set<Long> days = new TreeSet<>();
+        for (String partition : partitionsOf(handle, table)) {
+            LocalDate day = dayOf(table, partition);
+            if (day != null) {
+                days.add(day.toEpochDay());
+            }
+        }
+        return days;
+    }
+
+    private static List<String> partitionsOf(Handle handle, String table) {
+        return handle.createQuery(LIST_PARTITIONS).bind("parent", table).mapTo(String.class).list();
+    }
+
+    private static LocalDate dayOf(String partition) {
+        for (String table : TABLES) {
+            LocalDate day = dayOf(table, partition);
+            if (day != null) {
+                return day;
+            }
+        }
+        throw new IllegalArgumentException(partition + " is not a history partition");
+    }
+
+    /** The day a partition of ours holds, or {@code null} for a partition we did not name. */
+    private static LocalDate dayOf(String table, String partition) {
+        String prefix = table + "_p";
+        if (!partition.startsWith(prefix) || partition.length() != prefix.length() + 8) {
+            return null;
+        }
+        try {
+            return LocalDate.parse(partition.substring(prefix.length()), DateTimeFormatter.BASIC_ISO_DATE);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+}

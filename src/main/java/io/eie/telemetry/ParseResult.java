@@ -1,0 +1,20 @@
+package io.eie.telemetry;
+
+import java.util.List;
+
+/** What a payload became: a valid reading, or every reason it is not one. */
+public sealed interface ParseResult permits ParseResult.Valid, ParseResult.Invalid {
+
+    record Valid(Reading reading) implements ParseResult {
+    }
+
+    /**
+     * @param deviceId the device the payload names, when it names one in a usable form (for the
+     *                 dead-letter record); {@code null} otherwise
+     */
+    record Invalid(String deviceId, List<Problem> problems) implements ParseResult {
+        public Invalid {
+            problems = List.copyOf(problems);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.eie;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import io.eie.testing.EngineProcess;
+import io.eie.testing.TestEngine;
+import io.eie.testing.TestInfrastructure;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The engine's pages in a real browser: headless Chromium loads them from the built jar (as
+ * operators run it), runs their scripts against the live API, and the test reads the page they
+ * built and keeps a screenshot in {@code target/}. The dashboard runs on demo data from
+ * {@code eie seed}. Needs Chromium (Debian's {@code chromium} package); reported as skipped
+ * without it.
+ */
+class BrowserIT {
+
+    private static final Pattern ROW = Pattern.compile("<tr data-vehicle-id=\"([^\"]+)\"[^>]*>(.*?)</tr>");
+    private static Optional<Path> chromium;
+    private static EngineProcess engine;
+
+    @BeforeAll
+    static void start() {
+        chromium = List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome").stream()
+                .map(Path::of).filter(Files::isExecutable).findFirst();
+        if (chromium.isEmpty()) {
+            return;
+        }
+        TestInfrastructure infrastructure = TestInfrastructure.get();
+        var env = TestEngine.environment(infrastructure, infrastructure.newDatabase(), infrastructure.newTopicPrefix());
+        engine = EngineProcess.start("browser", env);
+        EngineProcess.Finished seed = EngineProcess.run(env, "seed", "--engine", "http://127.0.0.1:" + engine.httpPort(),
+                "--vehicles", "12", "--faulty-ratio", "0.25");
+        assertThat(seed.exitCode()).as(seed.output()).isZero();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    @Test
+    void the_dashboard_draws_the_fleet_table_and_the_vehicle_charts() throws Exception {
+        assumeThat(chromium).as("Chromium is not installed on this machine").isPresent();
+        String url = "http://127.0.0.1:" + engine.httpPort() + "/";
+
+        String dom = run("--dump-dom", url);
+        Path screenshot = screenshot("dashboard.png", url, "1440,1000");
+
+        assertThat(dom).contains("data-state=\"ready\"");
+        List<String> rows = new ArrayList<>();
+        Matcher row = ROW.matcher(dom);
+        while (row.find()) {
+            rows.add(row.group(1));
+            if (rows.size() == 1) {
+                assertThat(row.group(2)).as("the worst vehicle's row").contains("eff-low", "low efficiency");
+            }
+        }
+        assertThat(rows).hasSize(12).allMatch(id -> id.startsWith("DEMO-V"));
+        assertThat(dom).contains("<tr data-vehicle-id=\"" + rows.get(0) + "\" class=\"selected\"");
+        for (String chart : List.of("energy-chart", "state-chart")) {
+            assertThat(dom).as(chart).containsPattern("id=\"" + chart + "\" class=\"chart\" data-points=\"24\"><div class=\"uplot");
+        }
+        assertThat(dom).contains("<canvas", "AC kWh", "DC kWh", "SoC %");
+        assertThat(dom).containsPattern("id=\"vehicles-reporting\">12<");
+        assertThat(Files.size(screenshot)).as("the screenshot").isGreaterThan(50_000);
+    }
+
+    @Test
+    void swagger_ui_renders_the_api() throws Exception {
+        assumeThat(chromium).as("Chromium is not installed on this machine").isPresent();
+        String url = "http://127.0.0.1:" + engine.httpPort() + "/docs";
+
+        String dom = run("--dump-dom", url);
+        Path screenshot = screenshot("docs-page.png", url, "1280,1600");
+
+        // what Swagger UI drew from /openapi.json: the title, and a block per operation
+        assertThat(dom).contains("Energy Ingestion Engine", "opblock-summary-path");
+        for (String path : List.of("/v1/ingest", "/v1/analytics/performance/{vehicleId}", "/v1/analytics/fleet/efficiency",
+                "/v1/rejections", "/metrics")) {
+            assertThat(dom).as("the operation block of " + path).contains("data-path=\"" + path + "\"");
+        }
+        assertThat(Files.size(screenshot)).as("the screenshot").isGreaterThan(10_000);
+    }
+
+    private static Path screenshot(String name, String url, String size) throws Exception {
+        Path screenshot = Path.of("target", name).toAbsolutePath();
+        Files.deleteIfExists(screenshot);
+        run("--screenshot=" + screenshot, "--window-size=" + size, url);
+        return screenshot;
+    }
+
+    private static String run(String... arguments) throws Exception {
+        Path profile = Files.createTempDirectory("eie-chromium");
+        List<String> command = new ArrayList<>(List.of(chromium.orElseThrow().toString(), "--headless", "--no-sandbox",
+                "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + profile, "--virtual-time-budget=15000"));
+        command.addAll(List.of(arguments));
+        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(90, TimeUnit.SECONDS)).as("chromium ended").isTrue();
+        return output;
+    }
+}

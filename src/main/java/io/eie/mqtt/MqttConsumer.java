@@ -238,17 +238,21 @@ public final class MqttConsumer implements AutoCloseable {
      * On a lost connection, messages received on it can no longer be acknowledged: the broker
      * will send them again. Release them from the client now (they are still stored as usual),
      * or it holds back the acknowledgements of their redelivered copies behind them.
+     *
+     * <p>Not when the engine disconnects on purpose: the engine ends there, and an
+     * acknowledgement must never race the DISCONNECT out of the door for a message that was not
+     * committed.
      */
     private void onDisconnected(MqttClientDisconnectedContext context) {
+        if (stopping) {
+            return;
+        }
         int released = 0;
         for (Delivery delivery : unsettled) {
             if (delivery.settle()) {
                 released++;
             }
             unsettled.remove(delivery);
-        }
-        if (stopping) {
-            return;
         }
         String cause = String.valueOf(context.getCause().getMessage());
         boolean violation = cause.contains("receive maximum") || cause.contains("must not be resent");

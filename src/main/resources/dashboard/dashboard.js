@@ -89,6 +89,9 @@ async function refreshFleet() {
     row.append(cell);
     body.append(row);
   }
+  if (!selectedVehicle && report.vehicles.length) {
+    selectedVehicle = report.vehicles[0].vehicleId;
+  }
   for (const vehicle of report.vehicles) {
     const row = document.createElement("tr");
     row.dataset.vehicleId = vehicle.vehicleId;
@@ -105,9 +108,6 @@ async function refreshFleet() {
   }
   $("fleet-note").textContent = summary.vehicles + " vehicles in the window; threshold "
       + percent(report.threshold) + "; judged once AC or DC reaches " + report.minKwh + " kWh.";
-  if (!selectedVehicle && report.vehicles.length) {
-    selectedVehicle = report.vehicles[0].vehicleId;
-  }
 }
 
 function chartWidth() {

@@ -78,6 +78,8 @@ class BrowserIT {
         }
         assertThat(dom).contains("<canvas", "AC kWh", "DC kWh", "SoC %");
         assertThat(dom).containsPattern("id=\"vehicles-reporting\">12<");
+        assertThat(dom).as("coverage, a share of the window's minutes so far, with readings up to now")
+                .doesNotContainPattern(">(100\\.[1-9]|10[1-9]\\.[0-9]|1[1-9][0-9]\\.[0-9]) %<").containsPattern(">(9[0-9]|100)\\.[0-9] %</td><td>");
         assertThat(Files.size(screenshot)).as("the screenshot").isGreaterThan(50_000);
     }
 

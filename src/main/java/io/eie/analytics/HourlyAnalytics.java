@@ -259,7 +259,8 @@ public final class HourlyAnalytics {
                     .bind("afterVehicle", after.vehicleId())
                     .bind("limit", query.limit());
             Instant end = query.to().isAfter(query.now()) ? query.now() : query.to();
-            long minutes = Math.max(1, Duration.between(query.from(), end).toMinutes());
+            // the minute under way counts once a reading is in it: minutes begun, not minutes ended
+            long minutes = Math.max(1, (Duration.between(query.from(), end).toNanos() + 59_999_999_999L) / 60_000_000_000L);
             return sql.map((rs, ctx) -> new Listed(row(rs, minutes), rs.getBoolean("on_page"), position(rs),
                     summary(rs))).list();
         });
@@ -335,9 +336,10 @@ public final class HourlyAnalytics {
                 flags.add(flag.label());
             }
         }
-        double coverage = windowMinutes == 0 ? 0
-                : BigDecimal.valueOf(rs.getLong("both_minutes")).divide(BigDecimal.valueOf(windowMinutes), 4,
-                RoundingMode.HALF_EVEN).doubleValue();
+        // at most 1: readings up to the engine's future tolerance ahead of its clock fill minutes
+        // that have not begun yet
+        double coverage = Math.min(1, BigDecimal.valueOf(rs.getLong("both_minutes"))
+                .divide(BigDecimal.valueOf(windowMinutes), 4, RoundingMode.HALF_EVEN).doubleValue());
         return new FleetReport.Row(rs.getString("vehicle_id"), meterIds(rs.getArray("meter_ids")), Analytics.plain(ac),
                 Analytics.plain(rs.getBigDecimal("dc")), Analytics.plain(linkedDc), efficiency, rounded(rs, "avg_temp"),
                 rs.getLong("vehicle_readings"), rs.getLong("meter_readings"), coverage,

@@ -156,7 +156,7 @@ public final class App implements AutoCloseable {
                 new Analytics(database.jdbi(), config.analytics(), energyModes),
                 new HourlyAnalytics(database.jdbi(), config.analytics()), new RejectionLog(database.jdbi()),
                 ingestRates::current);
-        http = new HttpApi(config.http(), parser, writer, services, readiness, metrics::scrape, clock);
+        http = new HttpApi(config.http(), parser, writer, services, readiness, metrics, clock);
         http.start();
     }
 

@@ -20,31 +20,35 @@ class MetricsIT {
         try (TestEngine engine = TestEngine.start()) {
             String before = scrape(engine);
 
-            // HTTP: a vehicle and a meter reading stored, the vehicle's again (a duplicate), one refused for its soc
+            // HTTP: a vehicle and a meter reading stored, the vehicle's again (a duplicate), one refused
+            // for its soc, and a body that is not JSON (from no kind of device that can be told)
             String vehicle = vehicle("V-m", 50, T);
             engine.post("/v1/ingest", "[" + vehicle + "," + meter("M-m", T) + "," + vehicle("V-m", 500, T.plusSeconds(60)) + "]");
             engine.post("/v1/ingest", vehicle);
+            engine.post("/v1/ingest", "{\"vehicleId\": ");
             // MQTT: two vehicle readings stored, one refused for its energy
             engine.publish("vehicles/V-q", vehicle("V-q", 60, T));
             engine.publish("vehicles/V-q", vehicle("V-q", 61, T.plusSeconds(60)));
             engine.publish("vehicles/V-q", vehicle("V-q", 62, T.plusSeconds(120)).replace("\"kwhDeliveredDc\": 0.2", "\"kwhDeliveredDc\": -1"));
-            await().atMost(Duration.ofSeconds(10)).until(() -> engine.count("SELECT count(*) FROM rejected_telemetry") == 2
+            await().atMost(Duration.ofSeconds(10)).until(() -> engine.count("SELECT count(*) FROM rejected_telemetry") == 3
                     && engine.count("SELECT count(*) FROM vehicle_telemetry_history WHERE vehicle_id = 'V-q'") == 2);
 
             String after = scrape(engine);
             assertThat(moved(before, after, "eie_readings_total{kind=\"vehicle\",outcome=\"stored\",source=\"http\"}")).isEqualTo(1);
             assertThat(moved(before, after, "eie_readings_total{kind=\"meter\",outcome=\"stored\",source=\"http\"}")).isEqualTo(1);
             assertThat(moved(before, after, "eie_readings_total{kind=\"vehicle\",outcome=\"duplicate\",source=\"http\"}")).isEqualTo(1);
-            assertThat(moved(before, after, "eie_rejections_total{reason=\"soc\",source=\"http\"}")).isEqualTo(1);
+            assertThat(moved(before, after, "eie_rejections_total{kind=\"vehicle\",reason=\"soc\",source=\"http\"}")).isEqualTo(1);
+            assertThat(moved(before, after, "eie_rejections_total{kind=\"unknown\",reason=\"payload\",source=\"http\"}")).isEqualTo(1);
+            assertThat(moved(before, after, "eie_http_received_total")).isEqualTo(5);
             assertThat(moved(before, after, "eie_readings_total{kind=\"vehicle\",outcome=\"stored\",source=\"mqtt\"}")).isEqualTo(2);
-            assertThat(moved(before, after, "eie_rejections_total{reason=\"kwhDeliveredDc\",source=\"mqtt\"}")).isEqualTo(1);
+            assertThat(moved(before, after, "eie_rejections_total{kind=\"vehicle\",reason=\"kwhDeliveredDc\",source=\"mqtt\"}")).isEqualTo(1);
             assertThat(moved(before, after, "eie_readings_total{kind=\"meter\",outcome=\"stored\",source=\"mqtt\"}")).isZero();
             assertThat(moved(before, after, "eie_mqtt_received_total")).isEqualTo(3);
             // every reading stored or found a duplicate has its receipt-to-commit latency; each batch its size and commit time
             assertThat(moved(before, after, "eie_ingest_latency_seconds_count")).isEqualTo(5);
-            assertThat(moved(before, after, "eie_batch_size_sum")).isEqualTo(7);
+            assertThat(moved(before, after, "eie_batch_size_sum")).isEqualTo(8);
             assertThat(moved(before, after, "eie_batch_commit_seconds_count"))
-                    .isEqualTo(moved(before, after, "eie_batch_size_count")).isBetween(2.0, 7.0);
+                    .isEqualTo(moved(before, after, "eie_batch_size_count")).isBetween(2.0, 8.0);
             assertThat(Scrape.value(after, "eie_queue_depth")).isZero();
             assertThat(Scrape.value(after, "eie_mqtt_connected")).isEqualTo(1);
             assertThat(Scrape.value(after, "eie_mqtt_unacknowledged")).isZero();

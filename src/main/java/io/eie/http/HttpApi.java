@@ -20,6 +20,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -59,10 +60,10 @@ public final class HttpApi implements AutoCloseable {
 
     /**
      * @param readiness named checks behind {@code /ready}, such as "database" and "mqtt"
-     * @param metrics   the meters in Prometheus' text format, for {@code /metrics}
+     * @param metrics   the engine's meters: the ingest endpoint's join them, and {@code /metrics} shows them
      */
     public HttpApi(HttpSettings settings, ReadingParser parser, BatchWriter writer, Services services,
-                   Map<String, BooleanSupplier> readiness, Supplier<String> metrics, Clock clock) {
+                   Map<String, BooleanSupplier> readiness, PrometheusMeterRegistry metrics, Clock clock) {
         ObjectMapper json = jsonMapper();
         this.settings = settings;
         this.responder = Executors.newFixedThreadPool(2, runnable -> {
@@ -70,7 +71,7 @@ public final class HttpApi implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        var ingest = new IngestEndpoint(settings, parser, writer, json, clock, responder);
+        var ingest = new IngestEndpoint(settings, parser, writer, json, clock, responder, metrics);
         var linkEndpoints = new LinkEndpoints(services.links(), parser, settings, clock);
         var deviceSettings = new DeviceSettingsEndpoints(services.energyModes(), parser);
         var reads = new ReadEndpoints(services.analytics(), clock);
@@ -115,7 +116,7 @@ public final class HttpApi implements AutoCloseable {
             config.routes.get("/v1/rejections", rejections::handle);
             config.routes.get("/health", ctx -> ctx.json(Map.of("status", "up")));
             config.routes.get("/ready", ctx -> ready(ctx, readiness));
-            config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.get()));
+            config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
             config.routes.get("/openapi.json", docs::document);
             config.routes.get("/docs", docs::page);
             config.routes.get("/", dashboard::page);

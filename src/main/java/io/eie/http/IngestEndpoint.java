@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eie.storage.BatchWriter;
 import io.eie.storage.Outcome;
 import io.eie.storage.Write;
+import io.eie.telemetry.DeviceKind;
 import io.eie.telemetry.JsonText;
 import io.eie.telemetry.ParseResult;
 import io.eie.telemetry.Problem;
@@ -13,6 +14,8 @@ import io.eie.telemetry.ReadingParser;
 import io.eie.telemetry.Rejection;
 import io.eie.telemetry.Source;
 import io.javalin.http.Context;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,15 +46,20 @@ final class IngestEndpoint {
     private final ObjectMapper json;
     private final Clock clock;
     private final Executor responder;
+    private final Counter received;
 
     IngestEndpoint(HttpSettings settings, ReadingParser parser, BatchWriter writer, ObjectMapper json, Clock clock,
-                   Executor responder) {
+                   Executor responder, MeterRegistry metrics) {
         this.settings = settings;
         this.parser = parser;
         this.writer = writer;
         this.json = json;
         this.clock = clock;
         this.responder = responder;
+        this.received = Counter.builder("eie.http.received")
+                .description("Readings received over HTTP before validation: each item of an array, and a body that is "
+                        + "not JSON as one; bodies refused whole (413, 415, an empty array) are not counted")
+                .register(metrics);
     }
 
     void handle(Context ctx) {
@@ -74,7 +82,7 @@ final class IngestEndpoint {
         boolean notJson = text instanceof JsonText.Malformed;
         if (text instanceof JsonText.Malformed malformed) {
             single = true;
-            writes.add(rejection(body, null, List.of(Problem.ofPayload(malformed.reason())), receivedAt));
+            writes.add(rejection(body, null, null, List.of(Problem.ofPayload(malformed.reason())), receivedAt));
         } else {
             JsonNode root = ((JsonText.Tree) text).root();
             single = !root.isArray();
@@ -94,6 +102,7 @@ final class IngestEndpoint {
             }
         }
 
+        received.increment(writes.size());
         List<CompletableFuture<Outcome>> outcomes;
         try {
             outcomes = writer.trySubmit(writes).orElseThrow(() -> HttpApi.unavailable("queue_full",
@@ -148,11 +157,12 @@ final class IngestEndpoint {
             return new Write.StoreReading(valid.reading(), Source.HTTP, null, receivedAt);
         }
         ParseResult.Invalid invalid = (ParseResult.Invalid) result;
-        return rejection(payload.get(), invalid.deviceId(), invalid.problems(), receivedAt);
+        return rejection(payload.get(), invalid.kind(), invalid.deviceId(), invalid.problems(), receivedAt);
     }
 
-    private static Write rejection(byte[] payload, String deviceId, List<Problem> problems, Instant receivedAt) {
-        return new Write.RecordRejection(new Rejection(Source.HTTP, null, deviceId, payload, problems, receivedAt));
+    private static Write rejection(byte[] payload, DeviceKind kind, String deviceId, List<Problem> problems,
+                                   Instant receivedAt) {
+        return new Write.RecordRejection(new Rejection(Source.HTTP, kind, null, deviceId, payload, problems, receivedAt));
     }
 
     private byte[] bytesOf(JsonNode item) {

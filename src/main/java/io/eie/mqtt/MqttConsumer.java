@@ -318,7 +318,9 @@ public final class MqttConsumer implements AutoCloseable {
             // A bug, not bad input (the parser turns bad input into problems): still record the
             // message and acknowledge it once recorded, or it would hold back every later one.
             log.error("Could not read the message on {}; recording it as rejected", publish.getTopic(), e);
-            write = new Write.RecordRejection(new Rejection(Source.MQTT, publish.getTopic().toString(), null,
+            String topic = publish.getTopic().toString();
+            write = new Write.RecordRejection(new Rejection(Source.MQTT,
+                    topics.deviceOf(topic).map(DeviceRef::kind).orElse(null), topic, null,
                     publish.getPayloadAsBytes(), List.of(Problem.ofPayload("the engine could not read this message")),
                     clock.instant()));
         }
@@ -348,7 +350,7 @@ public final class MqttConsumer implements AutoCloseable {
         byte[] payload = publish.getPayloadAsBytes();
         Optional<DeviceRef> device = topics.deviceOf(topic);
         if (device.isEmpty()) {
-            return new Write.RecordRejection(new Rejection(Source.MQTT, topic, null, payload,
+            return new Write.RecordRejection(new Rejection(Source.MQTT, null, topic, null, payload,
                     List.of(new Problem("topic", "the topic is not meters/<meterId> or vehicles/<vehicleId>")), receivedAt));
         }
         ParseResult result = parser.parse(payload, device.get());
@@ -359,7 +361,7 @@ public final class MqttConsumer implements AutoCloseable {
         // the fields only: a problem's sentence may quote what the device sent, and no payload is logged
         log.debug("Rejected MQTT message on {}: problems with {}", topic,
                 invalid.problems().stream().map(Problem::field).distinct().toList());
-        return new Write.RecordRejection(new Rejection(Source.MQTT, topic, invalid.deviceId(), payload,
+        return new Write.RecordRejection(new Rejection(Source.MQTT, invalid.kind(), topic, invalid.deviceId(), payload,
                 invalid.problems(), receivedAt));
     }
 

@@ -263,7 +263,7 @@ public final class BatchWriter implements AutoCloseable {
             log.warn("Database refused the reading of {} at {}; recording it as rejected: {}",
                     store.reading().deviceId(), store.reading().timestamp(), rootMessage(cause));
             List<Problem> problems = List.of(Problem.ofPayload("the database refused it: " + rootMessage(cause)));
-            substitute = new Rejection(store.source(), store.topic(), store.reading().deviceId(),
+            substitute = new Rejection(store.source(), store.reading().kind(), store.topic(), store.reading().deviceId(),
                     toJson(store.reading()), problems, store.receivedAt());
             outcome = Outcome.rejected(problems);
         } else {
@@ -277,7 +277,7 @@ public final class BatchWriter implements AutoCloseable {
             }
             log.warn("Database refused the record of a rejected payload from {} (device {}); recording it bare: {}",
                     refused.source().label(), refused.deviceId(), rootMessage(cause));
-            substitute = new Rejection(refused.source(), null, null, refused.payload(), UNSTORABLE_REASONS,
+            substitute = new Rejection(refused.source(), refused.kind(), null, null, refused.payload(), UNSTORABLE_REASONS,
                     refused.receivedAt());
         }
         CompletableFuture<Outcome> recorded = new CompletableFuture<>();

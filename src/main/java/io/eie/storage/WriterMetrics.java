@@ -2,6 +2,7 @@ package io.eie.storage;
 
 import io.eie.telemetry.DeviceKind;
 import io.eie.telemetry.Problem;
+import io.eie.telemetry.Rejection;
 import io.eie.telemetry.Source;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -82,16 +83,21 @@ public final class WriterMetrics {
                 ingestLatency.record(Duration.between(store.receivedAt(), now));
             } else {
                 Write.RecordRejection record = (Write.RecordRejection) batch.get(i);
-                rejected(record.rejection().source(), record.rejection().problems());
+                rejected(record.rejection());
             }
         }
     }
 
-    private void rejected(Source source, List<Problem> problems) {
+    private void rejected(Rejection rejection) {
+        List<Problem> problems = rejection.problems();
         String reason = problems.isEmpty() || problems.get(0).field() == null ? "payload" : problems.get(0).field();
-        rejections.computeIfAbsent(source.label() + "/" + reason, key -> Counter.builder("eie.rejections")
-                .description("Payloads refused, by door and by the field of their first problem")
-                .tag("source", source.label())
+        String kind = rejection.kind() == null ? "unknown" : rejection.kind().typeName();
+        String source = rejection.source().label();
+        rejections.computeIfAbsent(source + "/" + kind + "/" + reason, key -> Counter.builder("eie.rejections")
+                .description("Payloads refused, by door, by device kind (unknown when it cannot be told) and by the "
+                        + "field of their first problem")
+                .tag("source", source)
+                .tag("kind", kind)
                 .tag("reason", reason)
                 .register(registry)).increment();
     }

@@ -9,10 +9,12 @@ public sealed interface ParseResult permits ParseResult.Valid, ParseResult.Inval
     }
 
     /**
+     * @param kind     the kind of device it came from, when that can be told (from its topic or its
+     *                 fields); {@code null} otherwise
      * @param deviceId the device the payload names, when it names one in a usable form (for the
      *                 dead-letter record); {@code null} otherwise
      */
-    record Invalid(String deviceId, List<Problem> problems) implements ParseResult {
+    record Invalid(DeviceKind kind, String deviceId, List<Problem> problems) implements ParseResult {
         public Invalid {
             problems = List.copyOf(problems);
         }

@@ -114,8 +114,8 @@ public final class ReadingParser {
     public ParseResult parse(byte[] payload, DeviceRef topicDevice) {
         JsonText text = readJson(payload);
         if (text instanceof JsonText.Malformed malformed) {
-            return new ParseResult.Invalid(topicDevice == null ? null : usableId(topicDevice.id()),
-                    List.of(Problem.ofPayload(malformed.reason())));
+            return new ParseResult.Invalid(topicDevice == null ? null : topicDevice.kind(),
+                    topicDevice == null ? null : usableId(topicDevice.id()), List.of(Problem.ofPayload(malformed.reason())));
         }
         return parse(((JsonText.Tree) text).root(), topicDevice);
     }
@@ -132,22 +132,23 @@ public final class ReadingParser {
      */
     public ParseResult parse(JsonNode node, DeviceRef topicDevice) {
         String topicId = topicDevice == null ? null : usableId(topicDevice.id());
+        DeviceKind topicKind = topicDevice == null ? null : topicDevice.kind();
         if (!node.isObject()) {
-            return new ParseResult.Invalid(topicId,
+            return new ParseResult.Invalid(topicKind, topicId,
                     List.of(Problem.ofPayload("a reading must be a JSON object, not " + describeType(node))));
         }
         List<Problem> problems = new ArrayList<>();
         DeviceKind kind = kindOf(node, topicDevice, problems);
         Instant timestamp = timestamp(node, problems);
         if (kind == null) {
-            return new ParseResult.Invalid(topicId != null ? topicId : anyUsableId(node), problems);
+            return new ParseResult.Invalid(topicKind, topicId != null ? topicId : anyUsableId(node), problems);
         }
         String id = deviceId(node, kind, topicDevice, problems);
         Reading reading = switch (kind) {
             case METER -> meter(node, id, timestamp, problems);
             case VEHICLE -> vehicle(node, id, timestamp, problems);
         };
-        return problems.isEmpty() ? new ParseResult.Valid(reading) : new ParseResult.Invalid(id, problems);
+        return problems.isEmpty() ? new ParseResult.Valid(reading) : new ParseResult.Invalid(kind, id, problems);
     }
 
     private MeterReading meter(JsonNode node, String id, Instant timestamp, List<Problem> problems) {

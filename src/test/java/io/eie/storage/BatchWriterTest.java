@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.eie.telemetry.DeviceKind;
 import io.eie.telemetry.MeterReading;
 import io.eie.telemetry.Problem;
 import io.eie.telemetry.Rejection;
@@ -183,7 +184,7 @@ class BatchWriterTest {
                 ? new RuntimeException(new SQLException("unsupported Unicode escape sequence", "22P05"))
                 : null;
         List<Problem> problems = List.of(Problem.ofPayload("the payload is not valid JSON"));
-        Write refused = new Write.RecordRejection(new Rejection(Source.MQTT, "meters/M1", "M1", new byte[] {1, 2},
+        Write refused = new Write.RecordRejection(new Rejection(Source.MQTT, DeviceKind.METER, "meters/M1", "M1", new byte[] {1, 2},
                 problems, Instant.parse("2026-02-10T10:00:01Z")));
 
         Outcome outcome = writer.submit(refused).get(5, TimeUnit.SECONDS);

@@ -2,6 +2,7 @@ package io.eie.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eie.telemetry.DeviceKind;
 import io.eie.telemetry.MeterReading;
 import io.eie.telemetry.Problem;
 import io.eie.telemetry.Rejection;
@@ -115,7 +116,7 @@ class StorageIT {
     @Test
     void records_rejections_with_the_payload_capped() throws Exception {
         byte[] payload = "x".repeat(100).getBytes(StandardCharsets.UTF_8);
-        Rejection rejection = new Rejection(Source.HTTP, null, "V9", payload,
+        Rejection rejection = new Rejection(Source.HTTP, DeviceKind.VEHICLE, null, "V9", payload,
                 List.of(new Problem("soc", "soc must be between 0 and 100%")), NOW);
 
         List<Outcome> outcomes = commit(List.of(new Write.RecordRejection(rejection)));

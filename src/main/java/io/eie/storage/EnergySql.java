@@ -102,10 +102,18 @@ public final class EnergySql {
      */
     static String isRegister(DeviceKind kind, String device) {
         String kindName = "'" + kind.typeName() + "'";
-        return "(:defaultMode = 'register' OR EXISTS (SELECT 1 FROM device_energy_mode WHERE kind = " + kindName
-                + " AND mode = 'register'))"
+        return anyRegister(kind)
                 + " AND coalesce((SELECT mode FROM device_energy_mode WHERE kind = " + kindName + " AND device_id = "
                 + device + "), :defaultMode) = 'register'";
+    }
+
+    /**
+     * Whether any device of this kind may report a register: the default bound as
+     * {@code :defaultMode} says so, or some device's own setting does.
+     */
+    static String anyRegister(DeviceKind kind) {
+        return "(:defaultMode = 'register' OR EXISTS (SELECT 1 FROM device_energy_mode WHERE kind = '" + kind.typeName()
+                + "' AND mode = 'register'))";
     }
 
     private static String fill(String template, DeviceKind kind) {

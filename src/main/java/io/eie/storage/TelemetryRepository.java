@@ -124,25 +124,37 @@ public final class TelemetryRepository implements BatchSink {
                         "affected.hour + interval '1 hour'"));
     }
 
+    /**
+     * Moves live rows forward, and answers in the same round trip whether any device of the kind
+     * reports a register, so that batches skip {@link #REGISTER_METER_HOURS} where none does (the
+     * common case). The answer is exact for this transaction: it already holds its lock on the
+     * rollups (taken by the history statement before it), and a change of energy mode takes a
+     * conflicting lock before it writes, so it either committed before and is seen here, or waits
+     * for this commit and then rebuilds the hours itself.
+     */
     private static final String UPSERT_METER_LIVE = """
-            INSERT INTO meter_live_status AS live (meter_id, ts, kwh_consumed_ac, voltage, received_at)
-            """ + METER_ROWS + """
+            WITH live_rows AS (
+                INSERT INTO meter_live_status AS live (meter_id, ts, kwh_consumed_ac, voltage, received_at)
+                """ + METER_ROWS + """
 
-            ON CONFLICT (meter_id) DO UPDATE
-            SET ts = excluded.ts, kwh_consumed_ac = excluded.kwh_consumed_ac, voltage = excluded.voltage,
-                received_at = excluded.received_at
-            WHERE live.ts < excluded.ts
-            """;
+                ON CONFLICT (meter_id) DO UPDATE
+                SET ts = excluded.ts, kwh_consumed_ac = excluded.kwh_consumed_ac, voltage = excluded.voltage,
+                    received_at = excluded.received_at
+                WHERE live.ts < excluded.ts
+            )
+            SELECT """ + EnergySql.anyRegister(DeviceKind.METER);
 
     private static final String UPSERT_VEHICLE_LIVE = """
-            INSERT INTO vehicle_live_status AS live (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, received_at)
-            """ + VEHICLE_ROWS + """
+            WITH live_rows AS (
+                INSERT INTO vehicle_live_status AS live (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, received_at)
+                """ + VEHICLE_ROWS + """
 
-            ON CONFLICT (vehicle_id) DO UPDATE
-            SET ts = excluded.ts, soc = excluded.soc, kwh_delivered_dc = excluded.kwh_delivered_dc,
-                battery_temp = excluded.battery_temp, received_at = excluded.received_at
-            WHERE live.ts < excluded.ts
-            """;
+                ON CONFLICT (vehicle_id) DO UPDATE
+                SET ts = excluded.ts, soc = excluded.soc, kwh_delivered_dc = excluded.kwh_delivered_dc,
+                    battery_temp = excluded.battery_temp, received_at = excluded.received_at
+                WHERE live.ts < excluded.ts
+            )
+            SELECT """ + EnergySql.anyRegister(DeviceKind.VEHICLE);
 
     private static final String INSERT_REJECTION = """
             INSERT INTO rejected_telemetry (received_at, source, topic, device_id, payload, payload_size, reasons)
@@ -211,14 +223,16 @@ public final class TelemetryRepository implements BatchSink {
                 Set<Key> inserted = new HashSet<>();
                 if (!meters.isEmpty()) {
                     inserted.addAll(insertMeters(handle, meters));
-                    upsertMeters(handle, latestPerDevice(meters, inserted));
-                    registerHours(handle, DeviceKind.METER, REGISTER_METER_HOURS, "meterId", newOnly(meters, inserted));
+                    if (upsertMeters(handle, latestPerDevice(meters, inserted))) {
+                        registerHours(handle, DeviceKind.METER, REGISTER_METER_HOURS, "meterId", newOnly(meters, inserted));
+                    }
                 }
                 if (!vehicles.isEmpty()) {
                     inserted.addAll(insertVehicles(handle, vehicles));
-                    upsertVehicles(handle, latestPerDevice(vehicles, inserted));
-                    registerHours(handle, DeviceKind.VEHICLE, REGISTER_VEHICLE_HOURS, "vehicleId",
-                            newOnly(vehicles, inserted));
+                    if (upsertVehicles(handle, latestPerDevice(vehicles, inserted))) {
+                        registerHours(handle, DeviceKind.VEHICLE, REGISTER_VEHICLE_HOURS, "vehicleId",
+                                newOnly(vehicles, inserted));
+                    }
                 }
                 if (!rejections.isEmpty()) {
                     insertRejections(handle, rejections);
@@ -258,16 +272,16 @@ public final class TelemetryRepository implements BatchSink {
                 .list();
     }
 
-    private static void upsertMeters(Handle handle, List<Stored<MeterReading>> rows) {
-        if (!rows.isEmpty()) {
-            bindMeters(handle.createUpdate(UPSERT_METER_LIVE), rows).execute();
-        }
+    /** Moves live rows forward; returns whether the rollups of these rows may need register energy. */
+    private boolean upsertMeters(Handle handle, List<Stored<MeterReading>> rows) {
+        return !rows.isEmpty() && bindMeters(handle.createQuery(UPSERT_METER_LIVE), rows)
+                .bind("defaultMode", energyDefaults.of(DeviceKind.METER).label()).mapTo(Boolean.class).one();
     }
 
-    private static void upsertVehicles(Handle handle, List<Stored<VehicleReading>> rows) {
-        if (!rows.isEmpty()) {
-            bindVehicles(handle.createUpdate(UPSERT_VEHICLE_LIVE), rows).execute();
-        }
+    /** Moves live rows forward; returns whether the rollups of these rows may need register energy. */
+    private boolean upsertVehicles(Handle handle, List<Stored<VehicleReading>> rows) {
+        return !rows.isEmpty() && bindVehicles(handle.createQuery(UPSERT_VEHICLE_LIVE), rows)
+                .bind("defaultMode", energyDefaults.of(DeviceKind.VEHICLE).label()).mapTo(Boolean.class).one();
     }
 
     /** Recomputes the hours of register devices that these newly stored readings touched. */

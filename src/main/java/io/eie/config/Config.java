@@ -84,7 +84,9 @@ public record Config(DatabaseSettings database, MqttSettings mqtt, EmbeddedSetti
                 futureSkew,
                 tokens(env));
         BatchSettings batch = new BatchSettings(
-                env.integer("EIE_BATCH_SIZE", 5_000, 1, 100_000),
+                // a batch only fills under a backlog; then the larger it is, the more readings of
+                // a device share one live-row and one rollup update (BENCHMARKS.md)
+                env.integer("EIE_BATCH_SIZE", 10_000, 1, 100_000),
                 env.duration("EIE_BATCH_MAX_WAIT", Duration.ZERO, Duration.ZERO, Duration.ofSeconds(10)),
                 env.integer("EIE_QUEUE_CAPACITY", 50_000, 1, 10_000_000),
                 Duration.ofSeconds(5),

@@ -42,6 +42,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,6 +90,8 @@ public final class MqttConsumer implements AutoCloseable {
     private final LinkedBlockingQueue<Delivery> intake = new LinkedBlockingQueue<>();
     /** Every message received and not yet acknowledged to the client, wherever it is. */
     private final Set<Delivery> unsettled = ConcurrentHashMap.newKeySet();
+    /** Messages handed to the writer whose write has not finished yet (committed or failed). */
+    private final AtomicInteger writing = new AtomicInteger();
     private final Thread intakeThread;
     private volatile boolean stopping;
     private volatile long lastViolationWarning;
@@ -325,12 +328,15 @@ public final class MqttConsumer implements AutoCloseable {
                     clock.instant()));
         }
         CompletableFuture<Outcome> done;
+        writing.incrementAndGet();
         try {
             done = writer.submit(write);
         } catch (InterruptedException e) {
+            writing.decrementAndGet();
             Thread.currentThread().interrupt();
             return false;
         } catch (IllegalStateException closing) {
+            writing.decrementAndGet();
             return false;
         }
         done.whenComplete((outcome, failure) -> {
@@ -340,6 +346,7 @@ public final class MqttConsumer implements AutoCloseable {
                 delivery.settle();
                 unsettled.remove(delivery);
             }
+            writing.decrementAndGet(); // after the acknowledgement: close() waits for it
         });
         return true;
     }
@@ -388,12 +395,15 @@ public final class MqttConsumer implements AutoCloseable {
         // what the intake thread handed over is committed (and acknowledged) by the writer; what
         // it did not take stays unacknowledged, for the broker to deliver again
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (unsettled.size() > intake.size() && System.nanoTime() < deadline) {
+        while (writing.get() > 0 && System.nanoTime() < deadline) {
             sleepBriefly();
         }
-        if (unsettled.size() > intake.size()) {
-            log.warn("{} MQTT messages not acknowledged at shutdown; the broker will redeliver them",
-                    unsettled.size() - intake.size());
+        if (writing.get() > 0) {
+            log.warn("{} MQTT messages handed to the writer were not committed at shutdown; the broker will redeliver them",
+                    writing.get());
+        }
+        if (!unsettled.isEmpty()) {
+            log.info("{} MQTT messages left unacknowledged at shutdown, for the broker to deliver again", unsettled.size());
         }
         try {
             client.disconnect().get(5, TimeUnit.SECONDS);

@@ -34,6 +34,11 @@ public final class OwnedBroker implements AutoCloseable {
         public boolean available() {
             return this == ENGINE_BROKER || mosquittoBinary().isPresent();
         }
+
+        /** Mosquitto where it is installed, else the engine's own broker. */
+        public static Kind preferred() {
+            return MOSQUITTO.available() ? MOSQUITTO : ENGINE_BROKER;
+        }
     }
 
     private final Kind kind;

@@ -19,6 +19,7 @@ import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.SqlStatement;
 
 /**
@@ -40,9 +41,15 @@ public final class TelemetryRepository implements BatchSink {
                                  CAST(:receivedAt AS timestamptz[]))""";
 
     /**
-     * Appends what is new to history and adds it to the hourly rollups, in one statement; returns
-     * what it inserted (what it did not was stored before). The rollups take sums: right for
-     * devices that report intervals, and put right by {@link #REGISTER_METER_HOURS} for the others.
+     * Appends what is new to history, adds it to the hourly rollups and moves the live rows
+     * forward to the newest of it, in one statement; returns what it inserted (what it did not
+     * was stored before). The rollups take sums: right for devices that report intervals, and put
+     * right by {@link #REGISTER_METER_HOURS} for the others, which runs only where the statement
+     * answers that a device of the kind may report a register (not the common case).
+     *
+     * <p>That answer is exact: the statement reads it in a snapshot taken after it holds its lock
+     * on the rollups, and a change of energy mode takes a conflicting lock before it writes, so it
+     * either committed before and is seen, or waits for this commit and rebuilds the hours itself.
      */
     private static final String INSERT_METER_HISTORY = """
             WITH inserted AS (
@@ -50,7 +57,7 @@ public final class TelemetryRepository implements BatchSink {
                 """ + METER_ROWS + """
 
                 ON CONFLICT DO NOTHING
-                RETURNING meter_id, ts, kwh_consumed_ac, voltage
+                RETURNING meter_id, ts, kwh_consumed_ac, voltage, received_at
             ), hours AS (
                 INSERT INTO meter_hourly AS rollup (meter_id, hour, readings, kwh, resets, voltage_sum, minutes)
                 SELECT meter_id, date_trunc('hour', ts, 'UTC'), count(*), sum(kwh_consumed_ac), 0, sum(voltage),
@@ -61,8 +68,19 @@ public final class TelemetryRepository implements BatchSink {
                 ON CONFLICT (meter_id, hour) DO UPDATE
                 SET readings = rollup.readings + excluded.readings, kwh = rollup.kwh + excluded.kwh,
                     voltage_sum = rollup.voltage_sum + excluded.voltage_sum, minutes = rollup.minutes | excluded.minutes
+            ), live_rows AS (
+                INSERT INTO meter_live_status AS live (meter_id, ts, kwh_consumed_ac, voltage, received_at)
+                SELECT DISTINCT ON (meter_id) meter_id, ts, kwh_consumed_ac, voltage, received_at
+                FROM inserted
+                ORDER BY meter_id, ts DESC
+                ON CONFLICT (meter_id) DO UPDATE
+                SET ts = excluded.ts, kwh_consumed_ac = excluded.kwh_consumed_ac, voltage = excluded.voltage,
+                    received_at = excluded.received_at
+                WHERE live.ts < excluded.ts
             )
-            SELECT meter_id, (EXTRACT(EPOCH FROM ts) * 1000000)::bigint FROM inserted
+            SELECT meter_id, (EXTRACT(EPOCH FROM ts) * 1000000)::bigint, """ + EnergySql.anyRegister(DeviceKind.METER) + """
+
+            FROM inserted
             """;
 
     private static final String INSERT_VEHICLE_HISTORY = """
@@ -71,7 +89,7 @@ public final class TelemetryRepository implements BatchSink {
                 """ + VEHICLE_ROWS + """
 
                 ON CONFLICT DO NOTHING
-                RETURNING vehicle_id, ts, soc, kwh_delivered_dc, battery_temp
+                RETURNING vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, received_at
             ), hours AS (
                 INSERT INTO vehicle_hourly AS rollup (vehicle_id, hour, readings, kwh, resets, battery_temp_sum,
                                                       battery_temp_max, last_ts, last_soc, minutes)
@@ -88,8 +106,19 @@ public final class TelemetryRepository implements BatchSink {
                     last_soc = CASE WHEN excluded.last_ts > rollup.last_ts THEN excluded.last_soc ELSE rollup.last_soc END,
                     last_ts = greatest(rollup.last_ts, excluded.last_ts),
                     minutes = rollup.minutes | excluded.minutes
+            ), live_rows AS (
+                INSERT INTO vehicle_live_status AS live (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, received_at)
+                SELECT DISTINCT ON (vehicle_id) vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, received_at
+                FROM inserted
+                ORDER BY vehicle_id, ts DESC
+                ON CONFLICT (vehicle_id) DO UPDATE
+                SET ts = excluded.ts, soc = excluded.soc, kwh_delivered_dc = excluded.kwh_delivered_dc,
+                    battery_temp = excluded.battery_temp, received_at = excluded.received_at
+                WHERE live.ts < excluded.ts
             )
-            SELECT vehicle_id, (EXTRACT(EPOCH FROM ts) * 1000000)::bigint FROM inserted
+            SELECT vehicle_id, (EXTRACT(EPOCH FROM ts) * 1000000)::bigint, """ + EnergySql.anyRegister(DeviceKind.VEHICLE) + """
+
+            FROM inserted
             """;
 
     /**
@@ -123,38 +152,6 @@ public final class TelemetryRepository implements BatchSink {
                 tables.hourly(), EnergySql.energy(kind, EnergyMode.REGISTER, "affected.device_id", "affected.hour",
                         "affected.hour + interval '1 hour'"));
     }
-
-    /**
-     * Moves live rows forward, and answers in the same round trip whether any device of the kind
-     * reports a register, so that batches skip {@link #REGISTER_METER_HOURS} where none does (the
-     * common case). The answer is exact for this transaction: it already holds its lock on the
-     * rollups (taken by the history statement before it), and a change of energy mode takes a
-     * conflicting lock before it writes, so it either committed before and is seen here, or waits
-     * for this commit and then rebuilds the hours itself.
-     */
-    private static final String UPSERT_METER_LIVE = """
-            WITH live_rows AS (
-                INSERT INTO meter_live_status AS live (meter_id, ts, kwh_consumed_ac, voltage, received_at)
-                """ + METER_ROWS + """
-
-                ON CONFLICT (meter_id) DO UPDATE
-                SET ts = excluded.ts, kwh_consumed_ac = excluded.kwh_consumed_ac, voltage = excluded.voltage,
-                    received_at = excluded.received_at
-                WHERE live.ts < excluded.ts
-            )
-            SELECT """ + EnergySql.anyRegister(DeviceKind.METER);
-
-    private static final String UPSERT_VEHICLE_LIVE = """
-            WITH live_rows AS (
-                INSERT INTO vehicle_live_status AS live (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, received_at)
-                """ + VEHICLE_ROWS + """
-
-                ON CONFLICT (vehicle_id) DO UPDATE
-                SET ts = excluded.ts, soc = excluded.soc, kwh_delivered_dc = excluded.kwh_delivered_dc,
-                    battery_temp = excluded.battery_temp, received_at = excluded.received_at
-                WHERE live.ts < excluded.ts
-            )
-            SELECT """ + EnergySql.anyRegister(DeviceKind.VEHICLE);
 
     private static final String INSERT_REJECTION = """
             INSERT INTO rejected_telemetry (received_at, source, topic, device_id, payload, payload_size, reasons)
@@ -222,14 +219,18 @@ public final class TelemetryRepository implements BatchSink {
             newRows = jdbi.inTransaction(handle -> {
                 Set<Key> inserted = new HashSet<>();
                 if (!meters.isEmpty()) {
-                    inserted.addAll(insertMeters(handle, meters));
-                    if (upsertMeters(handle, latestPerDevice(meters, inserted))) {
+                    Inserted meterRows = insert(DeviceKind.METER,
+                            bindMeters(handle.createQuery(INSERT_METER_HISTORY), meters));
+                    inserted.addAll(meterRows.keys());
+                    if (meterRows.registers()) {
                         registerHours(handle, DeviceKind.METER, REGISTER_METER_HOURS, "meterId", newOnly(meters, inserted));
                     }
                 }
                 if (!vehicles.isEmpty()) {
-                    inserted.addAll(insertVehicles(handle, vehicles));
-                    if (upsertVehicles(handle, latestPerDevice(vehicles, inserted))) {
+                    Inserted vehicleRows = insert(DeviceKind.VEHICLE,
+                            bindVehicles(handle.createQuery(INSERT_VEHICLE_HISTORY), vehicles));
+                    inserted.addAll(vehicleRows.keys());
+                    if (vehicleRows.registers()) {
                         registerHours(handle, DeviceKind.VEHICLE, REGISTER_VEHICLE_HOURS, "vehicleId",
                                 newOnly(vehicles, inserted));
                     }
@@ -260,28 +261,21 @@ public final class TelemetryRepository implements BatchSink {
         return outcomes;
     }
 
-    private static List<Key> insertMeters(Handle handle, List<Stored<MeterReading>> rows) {
-        return bindMeters(handle.createQuery(INSERT_METER_HISTORY), rows)
-                .map((rs, ctx) -> new Key(DeviceKind.METER, rs.getString(1), rs.getLong(2)))
+    /**
+     * The rows one history statement inserted, and whether a device of their kind may report a
+     * register (the same answer on every row).
+     */
+    private record Inserted(List<Key> keys, boolean registers) {
+    }
+
+    private record InsertedRow(Key key, boolean registers) {
+    }
+
+    private Inserted insert(DeviceKind kind, Query statement) {
+        List<InsertedRow> rows = statement.bind("defaultMode", energyDefaults.of(kind).label())
+                .map((rs, ctx) -> new InsertedRow(new Key(kind, rs.getString(1), rs.getLong(2)), rs.getBoolean(3)))
                 .list();
-    }
-
-    private static List<Key> insertVehicles(Handle handle, List<Stored<VehicleReading>> rows) {
-        return bindVehicles(handle.createQuery(INSERT_VEHICLE_HISTORY), rows)
-                .map((rs, ctx) -> new Key(DeviceKind.VEHICLE, rs.getString(1), rs.getLong(2)))
-                .list();
-    }
-
-    /** Moves live rows forward; returns whether the rollups of these rows may need register energy. */
-    private boolean upsertMeters(Handle handle, List<Stored<MeterReading>> rows) {
-        return !rows.isEmpty() && bindMeters(handle.createQuery(UPSERT_METER_LIVE), rows)
-                .bind("defaultMode", energyDefaults.of(DeviceKind.METER).label()).mapTo(Boolean.class).one();
-    }
-
-    /** Moves live rows forward; returns whether the rollups of these rows may need register energy. */
-    private boolean upsertVehicles(Handle handle, List<Stored<VehicleReading>> rows) {
-        return !rows.isEmpty() && bindVehicles(handle.createQuery(UPSERT_VEHICLE_LIVE), rows)
-                .bind("defaultMode", energyDefaults.of(DeviceKind.VEHICLE).label()).mapTo(Boolean.class).one();
+        return new Inserted(rows.stream().map(InsertedRow::key).toList(), !rows.isEmpty() && rows.get(0).registers());
     }
 
     /** Recomputes the hours of register devices that these newly stored readings touched. */
@@ -349,27 +343,6 @@ public final class TelemetryRepository implements BatchSink {
         }
         return statement.bind("vehicleId", ids).bind("ts", ts).bind("soc", soc).bind("kwhDeliveredDc", kwh)
                 .bind("batteryTemp", batteryTemp).bind("receivedAt", receivedAt);
-    }
-
-    /**
-     * The newest newly stored reading of each device (rows sorted by device, then time): one row
-     * per device, because one statement may not update the same live row twice.
-     */
-    private static <R extends Reading> List<Stored<R>> latestPerDevice(List<Stored<R>> sorted, Set<Key> inserted) {
-        List<Stored<R>> latest = new ArrayList<>();
-        for (Stored<R> row : sorted) {
-            if (!inserted.contains(Key.of(row.reading()))) {
-                continue;
-            }
-            int last = latest.size() - 1;
-            Stored<R> previous = last < 0 ? null : latest.get(last);
-            if (previous == null || !previous.reading().deviceId().equals(row.reading().deviceId())) {
-                latest.add(row);
-            } else if (row.reading().timestamp().isAfter(previous.reading().timestamp())) {
-                latest.set(last, row); // a copy with the same timestamp lost to the first in history too
-            }
-        }
-        return latest;
     }
 
     private void insertRejections(Handle handle, List<Rejection> rejections) {

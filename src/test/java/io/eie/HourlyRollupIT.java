@@ -13,6 +13,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -165,6 +169,61 @@ class HourlyRollupIT {
         assertThat(engine.count("SELECT count(*) FROM ((" + vehicleTruth + ") EXCEPT (" + VEHICLE_ROLLUPS + ")) missing"))
                 .as("vehicle hours that history has and the rollups lack").isZero();
         assertThat(engine.count("SELECT count(*) FROM meter_hourly")).isPositive();
+    }
+
+    @Test
+    void keeps_registers_right_when_batches_of_the_same_devices_commit_at_once() throws Exception {
+        // batches of at most 20 writes: the second writer joins once 20 wait, not 1,000
+        try (TestEngine engine = TestEngine.start(Map.of("EIE_BATCH_SIZE", "20"))) {
+            List<String> readings = new ArrayList<>();
+            Random random = new Random(23);
+            for (int device = 1; device <= 2; device++) {
+                assertThat(engine.put("/v1/meters/MR" + device + "/settings", "{\"energyReporting\": \"register\"}")
+                        .status()).isEqualTo(200);
+                assertThat(engine.put("/v1/vehicles/VR" + device + "/settings", "{\"energyReporting\": \"register\"}")
+                        .status()).isEqualTo(200);
+                double meterRegister = 500;
+                double vehicleRegister = 400;
+                for (int minute = 0; minute < 600; minute++) {
+                    // frequent resets: an hour's energy then depends on every reading in it and
+                    // on the one before it, so a recompute that misses one is wrong
+                    meterRegister = random.nextInt(4) == 0 ? random.nextInt(100) / 1000.0
+                            : meterRegister + random.nextInt(300) / 1000.0;
+                    vehicleRegister = random.nextInt(4) == 0 ? random.nextInt(100) / 1000.0
+                            : vehicleRegister + random.nextInt(250) / 1000.0;
+                    readings.add(meter("MR" + device, minute, meterRegister));
+                    readings.add(vehicle("VR" + device, minute, vehicleRegister, 50));
+                }
+            }
+            Collections.shuffle(readings, random);
+
+            // eight clients at once: the engine's two writers commit batches of the same devices
+            // side by side, and each register recompute must see the other batch's readings
+            List<List<String>> shares = new ArrayList<>();
+            for (int client = 0; client < 8; client++) {
+                shares.add(new ArrayList<>());
+            }
+            for (int i = 0; i < readings.size(); i++) {
+                shares.get(i % 8).add(readings.get(i));
+            }
+            ExecutorService clients = Executors.newFixedThreadPool(8);
+            try {
+                List<Future<?>> sent = new ArrayList<>();
+                for (List<String> share : shares) {
+                    sent.add(clients.submit(() -> send(engine, share, 10)));
+                }
+                for (Future<?> done : sent) {
+                    done.get(2, TimeUnit.MINUTES);
+                }
+            } finally {
+                clients.shutdownNow();
+            }
+
+            assertMatchesHistory(engine, "interval", "interval");
+            assertThat(engine.count("SELECT count(*) FROM meter_telemetry_history")).isEqualTo(2 * 600);
+            assertThat(engine.get("/metrics").raw().body()).as("the second writer took batches")
+                    .containsPattern("(?m)^eie_writer_batches_total\\{writer=\"2\"} [1-9]");
+        }
     }
 
     /** Posts the readings in arrays of {@code size}, checking that each was taken. */

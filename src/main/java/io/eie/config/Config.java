@@ -89,6 +89,9 @@ public record Config(DatabaseSettings database, MqttSettings mqtt, EmbeddedSetti
                 env.integer("EIE_BATCH_SIZE", 10_000, 1, 100_000),
                 env.duration("EIE_BATCH_MAX_WAIT", Duration.ZERO, Duration.ZERO, Duration.ofSeconds(10)),
                 env.integer("EIE_QUEUE_CAPACITY", 50_000, 1, 10_000_000),
+                // two: one batch is built and answered while the other commits, and PostgreSQL
+                // works on both at once (BENCHMARKS.md)
+                env.integer("EIE_WRITERS", 2, 1, 64),
                 Duration.ofSeconds(5),
                 shutdownTimeout);
         ValidationRules validation = new ValidationRules(
@@ -124,6 +127,10 @@ public record Config(DatabaseSettings database, MqttSettings mqtt, EmbeddedSetti
         if (batch.maxBatchSize() > batch.queueCapacity()) {
             env.problem("EIE_BATCH_SIZE (" + batch.maxBatchSize() + ") must not exceed EIE_QUEUE_CAPACITY ("
                     + batch.queueCapacity() + ")");
+        }
+        if (batch.writers() >= database.poolSize()) {
+            env.problem("EIE_WRITERS (" + batch.writers() + ") must be below EIE_DATABASE_POOL_SIZE ("
+                    + database.poolSize() + "): each writer holds a connection, and queries need one too");
         }
         if (!env.problems().isEmpty()) {
             throw new ConfigException(env.problems());

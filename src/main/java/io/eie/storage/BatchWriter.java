@@ -3,6 +3,7 @@ package io.eie.storage;
 import io.eie.telemetry.Problem;
 import io.eie.telemetry.Reading;
 import io.eie.telemetry.Rejection;
+import io.micrometer.core.instrument.Counter;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,15 +15,22 @@ import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place writes are committed. A bounded queue feeds one thread that takes the first
- * waiting write, then whatever else is already waiting (up to the batch size), and commits them
- * in one transaction. Only after the commit is each write's future completed: that is what
- * acknowledges an MQTT message or answers an HTTP request. The writes of one submission (an
- * HTTP request's array) enter the queue as one element, so they travel together into a batch.
+ * The one place writes are committed. A bounded queue feeds a few writer threads (two by
+ * default); each takes the first waiting write, then whatever else is already waiting (up to the
+ * batch size), and commits them in one transaction on its own connection. The first writer
+ * takes whatever comes; the others help only while a backlog waits, so that light traffic
+ * commits as often as with one writer and a backlog keeps the database busy on two batches.
+ * Batches committing at once may hold readings of the same device: the sink keeps that right
+ * (duplicates, live rows and rollups do not depend on commit order).
+ *
+ * <p>Only after the commit is each write's future completed: that is what acknowledges an MQTT
+ * message or answers an HTTP request. The writes of one submission (an HTTP request's array)
+ * enter the queue as one element, so they travel together into a batch.
  *
  * <p>While the database fails, the same batch is retried with capped, jittered backoff and
  * nothing is completed. When a batch fails because of its data, it is split until the rows that
@@ -32,6 +40,10 @@ public final class BatchWriter implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BatchWriter.class);
     private static final Duration FIRST_RETRY_DELAY = Duration.ofMillis(100);
+    /** Helper writers take a batch only while at least this many writes wait. */
+    static final int CONCURRENT_BATCH = 1_000;
+    /** How often an idle helper writer looks at the queue. */
+    private static final long HELPER_POLL_MILLIS = 5;
     /** The reasons kept for a refused payload whose own reasons the database would not store. */
     private static final List<Problem> UNSTORABLE_REASONS =
             List.of(Problem.ofPayload("refused; the reasons could not be stored (see the engine's log)"));
@@ -39,16 +51,18 @@ public final class BatchWriter implements AutoCloseable {
     private record Pending(Write write, CompletableFuture<Outcome> done) {
     }
 
-    /** Put behind the last submission by {@link #close()}: the writer stops when it takes this. */
+    /** Put behind the last submission by {@link #close()}, one per writer: a writer stops when it takes one. */
     private static final List<Pending> STOP = java.util.Collections.unmodifiableList(new ArrayList<>());
 
     private final BatchSettings settings;
     private final BatchSink sink;
     private final WriterMetrics metrics;
-    /** Submissions, each the writes of one call; the writer alone takes from it (and puts back the rest of one it split). */
+    /** Submissions, each the writes of one call; only writers take from it (and put back the rest of one they split). */
     private final LinkedBlockingDeque<List<Pending>> queue = new LinkedBlockingDeque<>();
     private final Semaphore room;
-    private final Thread thread;
+    private final List<Thread> threads = new ArrayList<>();
+    /** Writer threads that have not ended; the last to end fails what is left. */
+    private final AtomicInteger running;
     private final Object lifecycle = new Object();
     private volatile boolean accepting = true;
     private volatile boolean storageAvailable = true;
@@ -60,8 +74,14 @@ public final class BatchWriter implements AutoCloseable {
         this.metrics = metrics;
         metrics.gaugeQueue(this::queued);
         this.room = new Semaphore(settings.queueCapacity());
-        this.thread = new Thread(this::run, "batch-writer");
-        this.thread.start();
+        this.running = new AtomicInteger(settings.writers());
+        for (int i = 0; i < settings.writers(); i++) {
+            boolean helper = i > 0;
+            Counter batches = metrics.writerBatches(i + 1);
+            Thread thread = new Thread(() -> run(helper, batches), "batch-writer-" + (i + 1));
+            threads.add(thread);
+            thread.start();
+        }
     }
 
     /**
@@ -110,7 +130,7 @@ public final class BatchWriter implements AutoCloseable {
         return storageAvailable;
     }
 
-    /** Writes waiting for a batch, not counting the batch being committed. */
+    /** Writes waiting for a batch, not counting the batches being committed. */
     public int queued() {
         return settings.queueCapacity() - room.availablePermits();
     }
@@ -119,13 +139,27 @@ public final class BatchWriter implements AutoCloseable {
         return settings.queueCapacity();
     }
 
-    private void run() {
+    /**
+     * @param helper  whether this writer only helps with a backlog ({@link #awaitBacklog()})
+     * @param batches counts the batches it takes
+     */
+    private void run(boolean helper, Counter batches) {
         boolean stopping = false;
         while (!stopping) {
             List<Pending> batch = new ArrayList<>(settings.maxBatchSize());
             try {
-                stopping = take(batch, queue.take());
-                stopping |= drain(batch);
+                List<Pending> first;
+                if (helper) {
+                    awaitBacklog();
+                    first = queue.poll(HELPER_POLL_MILLIS, TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        continue; // the first writer took it all
+                    }
+                } else {
+                    first = queue.take();
+                }
+                // each writer takes exactly one stop marker: one that took it stops taking
+                stopping = take(batch, first) || drain(batch);
                 if (!stopping && !settings.maxWait().isZero()) {
                     stopping = linger(batch);
                 }
@@ -137,10 +171,13 @@ public final class BatchWriter implements AutoCloseable {
             }
             room.release(batch.size());
             if (!batch.isEmpty()) {
+                batches.increment();
                 flush(batch);
             }
         }
-        failRemaining();
+        if (running.decrementAndGet() == 0) {
+            failRemaining();
+        }
     }
 
     /**
@@ -190,6 +227,18 @@ public final class BatchWriter implements AutoCloseable {
         return false;
     }
 
+    /**
+     * Holds a helper writer back until at least {@link #CONCURRENT_BATCH} writes wait (then the
+     * database's work on a second batch outweighs the cost of a second commit in flight), or the
+     * writer is closing; small batches are left to the first writer, as if it were alone.
+     */
+    private void awaitBacklog() throws InterruptedException {
+        int from = Math.min(CONCURRENT_BATCH, settings.maxBatchSize());
+        while (accepting && queued() < from) {
+            Thread.sleep(HELPER_POLL_MILLIS);
+        }
+    }
+
     /** Commits the batch, retrying while the database is unavailable; splits it on bad data. */
     private void flush(List<Pending> batch) {
         long delayMillis = FIRST_RETRY_DELAY.toMillis();
@@ -201,6 +250,17 @@ public final class BatchWriter implements AutoCloseable {
             try {
                 outcomes = sink.write(writes);
             } catch (Throwable e) { // whatever fails, the writer lives on and retries
+                if (e instanceof RuntimeException && isConflict(e) && System.nanoTime() < stopDeadlineNanos) {
+                    // two batches of the same devices got in each other's way (PostgreSQL chose
+                    // this one to abort): nothing is wrong with the database or the rows
+                    log.debug("Batch of {} aborted by a conflict with a concurrent one; retrying it: {}", batch.size(),
+                            rootMessage(e));
+                    if (!sleep(ThreadLocalRandom.current().nextLong(1, 20))) {
+                        fail(batch, e);
+                        return;
+                    }
+                    continue;
+                }
                 if (e instanceof RuntimeException && isDataError(e)) {
                     if (!retriedDataError) {
                         // once more as it is: the sink may have repaired what it could (a
@@ -333,6 +393,19 @@ public final class BatchWriter implements AutoCloseable {
         return false;
     }
 
+    /**
+     * A transaction aborted for its concurrency with another (SQLSTATE class 40: a deadlock or a
+     * serialization failure): the same rows commit when tried again.
+     */
+    static boolean isConflict(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("40")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean hasSqlCause(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof SQLException) {
@@ -371,7 +444,7 @@ public final class BatchWriter implements AutoCloseable {
 
     /**
      * Stops taking writes, commits what is queued (giving up on a failing database after the
-     * shutdown timeout) and waits for the writer thread. Safe to call twice.
+     * shutdown timeout) and waits for the writer threads. Safe to call twice.
      */
     @Override
     public void close() {
@@ -384,17 +457,25 @@ public final class BatchWriter implements AutoCloseable {
             if (accepting) {
                 accepting = false;
                 stopDeadlineNanos = System.nanoTime() + timeout.toNanos();
-                queue.add(STOP);
+                for (int i = 0; i < threads.size(); i++) {
+                    queue.add(STOP);
+                }
             }
         }
-        try {
-            thread.join(timeout.plusSeconds(2).toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        long joinDeadline = System.nanoTime() + timeout.plusSeconds(2).toNanos();
+        for (Thread thread : threads) {
+            try {
+                thread.join(Math.max(1, (joinDeadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
-        if (thread.isAlive()) {
-            log.warn("Batch writer did not stop in time; interrupting it");
-            thread.interrupt();
+        for (Thread thread : threads) {
+            if (thread.isAlive()) {
+                log.warn("Batch writer {} did not stop in time; interrupting it", thread.getName());
+                thread.interrupt();
+            }
         }
     }
 }

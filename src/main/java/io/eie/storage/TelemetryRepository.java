@@ -125,6 +125,12 @@ public final class TelemetryRepository implements BatchSink {
      * For devices that report a cumulative register: the energy of each hour a reading arrived
      * in, and of the next hour with a reading (the first reading there rises from the last one
      * before it, which may be the one that just arrived), recomputed from history in time order.
+     *
+     * <p>It reads history in its own snapshot, yet two transactions writing readings of the same
+     * device never recompute blind to each other: the history statement before it locks the
+     * device's live row (ON CONFLICT DO UPDATE locks the row whether or not it moves it), so the
+     * second waits there until the first commits, and its recompute, a later statement, sees the
+     * first's readings. {@code HourlyRollupIT} holds this with two writers.
      */
     private static final String REGISTER_METER_HOURS = registerHours(DeviceKind.METER, "meterId");
     private static final String REGISTER_VEHICLE_HOURS = registerHours(DeviceKind.VEHICLE, "vehicleId");

@@ -69,6 +69,17 @@ public final class WriterMetrics {
         return new WriterMetrics(new SimpleMeterRegistry());
     }
 
+    /**
+     * Counts the batches one writer takes (writer 1 takes whatever waits; the others only while
+     * a backlog waits, so theirs show when the database has had two batches in hand).
+     */
+    Counter writerBatches(int writer) {
+        return Counter.builder("eie.writer.batches")
+                .description("Batches taken by each writer; writers after the first take one only while a backlog waits")
+                .tag("writer", Integer.toString(writer))
+                .register(registry);
+    }
+
     void gaugeQueue(Supplier<Number> depth) {
         Gauge.builder("eie.queue.depth", depth).description("Writes waiting for a batch").register(registry);
     }

@@ -27,7 +27,18 @@ class ConfigTest {
         assertThat(config.validation().retention()).isEqualTo(Duration.ofDays(90));
         assertThat(config.validation().maxFutureSkew()).isEqualTo(Duration.ofMinutes(5));
         assertThat(config.analytics().efficiencyThreshold()).isEqualByComparingTo("0.85");
+        assertThat(config.batch().writers()).isEqualTo(2);
         assertThat(config.unknown()).isEmpty();
+    }
+
+    @Test
+    void keeps_a_connection_for_queries_beside_the_writers() {
+        assertThat(Config.fromEnv(Map.of("EIE_WRITERS", "4", "EIE_DATABASE_POOL_SIZE", "5")).batch().writers()).isEqualTo(4);
+        assertThat(catchThrowableOfType(Config.ConfigException.class, () -> Config.fromEnv(Map.of(
+                "EIE_WRITERS", "5", "EIE_DATABASE_POOL_SIZE", "5"))).problems()).singleElement().asString()
+                .startsWith("EIE_WRITERS (5) must be below EIE_DATABASE_POOL_SIZE (5)");
+        assertThat(catchThrowableOfType(Config.ConfigException.class, () -> Config.fromEnv(Map.of(
+                "EIE_WRITERS", "0"))).problems()).singleElement().asString().startsWith("EIE_WRITERS must be between 1 and 64");
     }
 
     @Test

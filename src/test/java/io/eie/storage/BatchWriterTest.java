@@ -25,21 +25,28 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class BatchWriterTest {
 
     /** A sink that records every batch it is given and answers as the real one would. */
     static final class RecordingSink implements BatchSink {
         final List<List<Write>> batches = Collections.synchronizedList(new ArrayList<>());
+        final AtomicInteger inFlight = new AtomicInteger();
+        final AtomicInteger mostInFlight = new AtomicInteger();
         volatile Function<List<Write>, RuntimeException> failure = batch -> null;
         volatile CountDownLatch gate = new CountDownLatch(0);
 
         @Override
         public List<Outcome> write(List<Write> batch) {
+            mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             try {
                 gate.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } finally {
+                inFlight.decrementAndGet();
             }
             batches.add(List.copyOf(batch));
             RuntimeException fail = failure.apply(batch);
@@ -269,8 +276,67 @@ class BatchWriterTest {
     }
 
     @Test
-    void commits_what_is_queued_when_closed_and_then_refuses_more() throws Exception {
-        writer = new BatchWriter(settings(3, 1000, Duration.ZERO), sink, WriterMetrics.unregistered());
+    void brings_in_the_second_writer_while_a_backlog_waits() throws Exception {
+        writer = new BatchWriter(settings(100, 1000, Duration.ZERO, 2), sink, WriterMetrics.unregistered());
+        sink.gate = new CountDownLatch(1);
+
+        CompletableFuture<Outcome> first = writer.submit(reading(0));
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.inFlight.get() == 1);
+        List<Write> backlog = new ArrayList<>();
+        for (int i = 1; i <= 150; i++) {
+            backlog.add(reading(i));
+        }
+        List<CompletableFuture<Outcome>> rest = writer.trySubmit(backlog).orElseThrow();
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.inFlight.get() == 2);
+        assertThat(first).isNotDone();
+
+        sink.gate.countDown();
+        assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(Outcome.STORED);
+        CompletableFuture.allOf(rest.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+        assertThat(sink.batches).extracting(List::size).containsExactlyInAnyOrder(1, 100, 50);
+    }
+
+    @Test
+    void leaves_small_batches_to_the_first_writer_so_that_they_take_turns() throws Exception {
+        writer = new BatchWriter(settings(100, 1000, Duration.ZERO, 2), sink, WriterMetrics.unregistered());
+        sink.gate = new CountDownLatch(1);
+        List<CompletableFuture<Outcome>> futures = new ArrayList<>();
+        futures.add(writer.submit(reading(0)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.inFlight.get() == 1);
+        for (int i = 1; i <= 5; i++) {
+            futures.add(writer.submit(reading(i)));
+            Thread.sleep(20);
+        }
+        Thread.sleep(200);
+        assertThat(sink.mostInFlight.get()).isEqualTo(1);
+        assertThat(writer.queued()).as("left for the first writer, not taken by the second").isEqualTo(5);
+        sink.gate.countDown();
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+
+        assertThat(sink.batches).extracting(List::size).containsExactly(1, 5);
+        assertThat(sink.mostInFlight.get()).isEqualTo(1);
+    }
+
+    @Test
+    void retries_a_batch_aborted_by_a_conflict_with_another_without_reporting_an_outage() throws Exception {
+        writer = new BatchWriter(settings(10, 1000, Duration.ZERO, 2), sink, WriterMetrics.unregistered());
+        AtomicInteger deadlocks = new AtomicInteger();
+        sink.failure = batch -> deadlocks.getAndIncrement() < 3
+                ? new RuntimeException(new SQLException("deadlock detected", "40P01"))
+                : null;
+
+        Outcome outcome = writer.submit(reading(1)).get(5, TimeUnit.SECONDS);
+
+        assertThat(outcome).isEqualTo(Outcome.STORED);
+        assertThat(deadlocks.get()).isEqualTo(4);
+        assertThat(writer.storageAvailable()).isTrue();
+        assertThat(sink.batches.stream().flatMap(List::stream).filter(Write.RecordRejection.class::isInstance)).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0} writers")
+    @ValueSource(ints = {1, 2, 4})
+    void commits_what_is_queued_when_closed_and_then_refuses_more(int writers) throws Exception {
+        writer = new BatchWriter(settings(3, 1000, Duration.ZERO, writers), sink, WriterMetrics.unregistered());
         sink.gate = new CountDownLatch(1);
         List<CompletableFuture<Outcome>> futures = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
@@ -287,8 +353,13 @@ class BatchWriterTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     }
 
+    /** One writer: what each batch holds is then fully determined by what was waiting. */
     private static BatchSettings settings(int batchSize, int capacity, Duration maxWait) {
-        return new BatchSettings(batchSize, maxWait, capacity, Duration.ofMillis(200), Duration.ofSeconds(5));
+        return settings(batchSize, capacity, maxWait, 1);
+    }
+
+    private static BatchSettings settings(int batchSize, int capacity, Duration maxWait, int writers) {
+        return new BatchSettings(batchSize, maxWait, capacity, writers, Duration.ofMillis(200), Duration.ofSeconds(5));
     }
 
     private static Write reading(int i) {

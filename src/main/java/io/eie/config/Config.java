@@ -89,8 +89,8 @@ public record Config(DatabaseSettings database, MqttSettings mqtt, EmbeddedSetti
                 env.integer("EIE_BATCH_SIZE", 10_000, 1, 100_000),
                 env.duration("EIE_BATCH_MAX_WAIT", Duration.ZERO, Duration.ZERO, Duration.ofSeconds(10)),
                 env.integer("EIE_QUEUE_CAPACITY", 50_000, 1, 10_000_000),
-                // two: one batch is built and answered while the other commits, and PostgreSQL
-                // works on both at once (BENCHMARKS.md)
+                // two: the second commits beside the first only while a backlog waits, so that
+                // PostgreSQL works on two batches at once then (BENCHMARKS.md)
                 env.integer("EIE_WRITERS", 2, 1, 64),
                 Duration.ofSeconds(5),
                 shutdownTimeout);

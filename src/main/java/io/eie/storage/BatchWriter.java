@@ -41,7 +41,7 @@ public final class BatchWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BatchWriter.class);
     private static final Duration FIRST_RETRY_DELAY = Duration.ofMillis(100);
     /** Helper writers take a batch only while at least this many writes wait. */
-    static final int CONCURRENT_BATCH = 1_000;
+    private static final int CONCURRENT_BATCH = 1_000;
     /** How often an idle helper writer looks at the queue. */
     private static final long HELPER_POLL_MILLIS = 5;
     /** The reasons kept for a refused payload whose own reasons the database would not store. */

@@ -1,7 +1,6 @@
 package io.eie.analytics;
 
 import io.eie.storage.EnergyModes;
-import io.eie.storage.EnergySql;
 import io.eie.telemetry.DeviceKind;
 import io.eie.telemetry.EnergyMode;
 import java.math.BigDecimal;
@@ -19,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.locator.ClasspathSqlLocator;
 
 /**
  * The read side: charging efficiency over a window and the live state of devices. Every
@@ -28,53 +28,31 @@ import org.jdbi.v3.core.Jdbi;
  */
 public final class Analytics {
 
-    /** The vehicle's live row and its current meter's live row; one row, whether or not they exist. */
-    static final String SNAPSHOT = """
-            SELECT vehicle.soc, vehicle.battery_temp, vehicle.kwh_delivered_dc, vehicle.ts AS vehicle_ts,
-                   link.meter_id, meter.voltage, meter.kwh_consumed_ac, meter.ts AS meter_ts,
-                   EXISTS (SELECT 1 FROM vehicle_meter_link any_link WHERE any_link.vehicle_id = wanted.vehicle_id) AS linked,
-                   coalesce((SELECT mode FROM device_energy_mode WHERE kind = 'vehicle' AND device_id = wanted.vehicle_id),
-                            :vehicleDefault) AS vehicle_mode
-            FROM (SELECT CAST(:vehicleId AS text) AS vehicle_id) wanted
-            LEFT JOIN vehicle_live_status vehicle ON vehicle.vehicle_id = wanted.vehicle_id
-            LEFT JOIN vehicle_meter_link link ON link.vehicle_id = wanted.vehicle_id AND link.valid_to IS NULL
-            LEFT JOIN meter_live_status meter ON meter.meter_id = link.meter_id
-            """;
+    private static final ClasspathSqlLocator SQL = ClasspathSqlLocator.create();
+    private static final String ONE_SNAPSHOT = SQL.locate(Analytics.class, "oneSnapshot");
+    static final String SNAPSHOT = SQL.locate(Analytics.class, "snapshot");
+    static final String VEHICLE_TOTALS = SQL.locate(Analytics.class, "vehicleTotals");
+    static final String LINKS = SQL.locate(Analytics.class, "links");
+    private static final String VEHICLE_REPORT = SQL.locate(Analytics.class, "vehicleReport");
+    private static final String SPAN = SQL.locate(Analytics.class, "span");
+    private static final String REPORTING = SQL.locate(Analytics.class, "reporting");
+    private static final String VEHICLE_LIVE = SQL.locate(Analytics.class, "vehicleLive");
+    private static final String METER_LIVE = SQL.locate(Analytics.class, "meterLive");
+    private static final String METER_ENERGY_INTERVAL = SQL.locate(Analytics.class, "meterEnergyInterval");
+    private static final String METER_ENERGY_REGISTER = SQL.locate(Analytics.class, "meterEnergyRegister");
+    private static final String VEHICLE_ENERGY_INTERVAL = SQL.locate(Analytics.class, "vehicleEnergyInterval");
+    private static final String VEHICLE_ENERGY_REGISTER = SQL.locate(Analytics.class, "vehicleEnergyRegister");
 
-    /** The vehicle's readings and mean battery temperature over the window; its energy comes from {@link EnergySql#energy}. */
-    static final String VEHICLE_TOTALS = """
-            SELECT avg(battery_temp) AS avg_temp, count(*) AS readings
-            FROM vehicle_telemetry_history
-            WHERE vehicle_id = :vehicleId AND ts >= :from AND ts < :to
-            """;
-
-    /** The vehicle's links that overlap the window, each cut to the part inside it, oldest first, with each meter's mode. */
-    static final String LINKS = """
-            SELECT meter_id, greatest(valid_from, :from) AS span_from, least(coalesce(valid_to, 'infinity'), :to) AS span_to,
-                   coalesce((SELECT mode FROM device_energy_mode WHERE kind = 'meter' AND device_id = meter_id),
-                            :meterDefault) AS meter_mode
-            FROM vehicle_meter_link
-            WHERE vehicle_id = :vehicleId AND valid_from < :to AND (valid_to IS NULL OR valid_to > :from)
-            ORDER BY valid_from
-            """;
-
-    /** How many devices of a kind have reported, and how many of them recently (by arrival). */
-    private static final String REPORTING = """
-            SELECT (SELECT count(*) FILTER (WHERE received_at >= :since) FROM vehicle_live_status) AS vehicles_reporting,
-                   (SELECT count(*) FROM vehicle_live_status) AS vehicles_known,
-                   (SELECT count(*) FILTER (WHERE received_at >= :since) FROM meter_live_status) AS meters_reporting,
-                   (SELECT count(*) FROM meter_live_status) AS meters_known
-            """;
-
-    private static final String VEHICLE_LIVE = """
-            SELECT vehicle_id, soc, kwh_delivered_dc, battery_temp, ts, received_at
-            FROM vehicle_live_status WHERE vehicle_id = :id
-            """;
-
-    private static final String METER_LIVE = """
-            SELECT meter_id, kwh_consumed_ac, voltage, ts, received_at
-            FROM meter_live_status WHERE meter_id = :id
-            """;
+    /**
+     * A query for one device's energy over {@code [:from, :to)} as it reports energy, with columns
+     * {@code kwh}, {@code resets} and {@code readings}; the device is {@code :meterId} or {@code :vehicleId}.
+     */
+    static String energy(DeviceKind kind, EnergyMode mode) {
+        if (kind == DeviceKind.METER) {
+            return mode == EnergyMode.REGISTER ? METER_ENERGY_REGISTER : METER_ENERGY_INTERVAL;
+        }
+        return mode == EnergyMode.REGISTER ? VEHICLE_ENERGY_REGISTER : VEHICLE_ENERGY_INTERVAL;
+    }
 
     private final Jdbi jdbi;
     private final AnalyticsSettings settings;
@@ -95,9 +73,8 @@ public final class Analytics {
      * never heard of the vehicle (no reading and no meter link).
      */
     public Optional<PerformanceReport> performance(String vehicleId, Instant from, Instant to) {
-        // one snapshot of the database for the whole report: DC and AC from the same moment
         return jdbi.inTransaction(handle -> {
-            handle.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+            handle.execute(ONE_SNAPSHOT);
             Lookup lookup = lookup(handle, vehicleId, energyModes.defaults().vehicle());
             return lookup.known()
                     ? Optional.of(report(handle, vehicleId, lookup.mode(), from, to, lookup.snapshot()))
@@ -117,9 +94,9 @@ public final class Analytics {
                 .list();
         record VehicleTotals(BigDecimal dc, long resets, Double avgTemp, long readings) {
         }
-        VehicleTotals vehicle = handle.createQuery("SELECT energy.kwh, energy.resets, totals.avg_temp, totals.readings FROM ("
-                        + EnergySql.energy(DeviceKind.VEHICLE, vehicleMode, ":vehicleId", ":from", ":to") + ") energy, ("
-                        + VEHICLE_TOTALS + ") totals")
+        VehicleTotals vehicle = handle.createQuery(VEHICLE_REPORT)
+                .define("vehicleEnergy", energy(DeviceKind.VEHICLE, vehicleMode))
+                .define("vehicleTotals", VEHICLE_TOTALS)
                 .bind("vehicleId", vehicleId).bind("from", from).bind("to", to)
                 .map((rs, ctx) -> new VehicleTotals(rs.getBigDecimal("kwh"), rs.getLong("resets"),
                         nullableDouble(rs, "avg_temp"), rs.getLong("readings")))
@@ -160,9 +137,9 @@ public final class Analytics {
     /** A meter's AC and its vehicle's DC over {@code [from, to)}, each read as its device reports energy: two index range scans. */
     static Span span(Handle handle, EnergyMode meterMode, String meterId, EnergyMode vehicleMode, String vehicleId,
                      Instant from, Instant to) {
-        return handle.createQuery("SELECT meter.kwh AS ac, meter.resets, meter.readings, vehicle.kwh AS dc FROM ("
-                        + EnergySql.energy(DeviceKind.METER, meterMode, ":meterId", ":from", ":to") + ") meter, ("
-                        + EnergySql.energy(DeviceKind.VEHICLE, vehicleMode, ":vehicleId", ":from", ":to") + ") vehicle")
+        return handle.createQuery(SPAN)
+                .define("meterEnergy", energy(DeviceKind.METER, meterMode))
+                .define("vehicleEnergy", energy(DeviceKind.VEHICLE, vehicleMode))
                 .bind("meterId", meterId).bind("vehicleId", vehicleId).bind("from", from).bind("to", to)
                 .map((rs, ctx) -> new Span(rs.getBigDecimal("ac"), rs.getLong("resets"), rs.getLong("readings"),
                         rs.getBigDecimal("dc")))

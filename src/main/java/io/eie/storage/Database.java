@@ -7,6 +7,7 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.locator.ClasspathSqlLocator;
 import org.jdbi.v3.postgres.PostgresPlugin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,6 +18,8 @@ public final class Database implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Database.class);
 
     private final HikariDataSource dataSource;
+    private static final String SCHEMA_VERSION = ClasspathSqlLocator.create().locate(Database.class, "schemaVersion");
+
     private final Jdbi jdbi;
 
     private Database(HikariDataSource dataSource) {
@@ -88,9 +91,7 @@ public final class Database implements AutoCloseable {
 
     /** The version of the last migration applied. */
     public String schemaVersion() {
-        return jdbi.withHandle(handle -> handle.createQuery(
-                "SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank DESC LIMIT 1")
-                .mapTo(String.class).one());
+        return jdbi.withHandle(handle -> handle.createQuery(SCHEMA_VERSION).mapTo(String.class).one());
     }
 
     /** True when a connection answers within a second. */

@@ -3,10 +3,12 @@ package io.eie.storage;
 import io.eie.telemetry.DeviceKind;
 import io.eie.telemetry.EnergyMode;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.locator.ClasspathSqlLocator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,17 +39,30 @@ public final class EnergyModes {
     public record Setting(EnergyMode mode, boolean ownSetting) {
     }
 
-    private static final String GET = "SELECT mode FROM device_energy_mode WHERE kind = :kind AND device_id = :deviceId";
+    private static final ClasspathSqlLocator SQL = ClasspathSqlLocator.create();
+    private static final String GET = SQL.locate(EnergyModes.class, "get");
+    private static final String SET = SQL.locate(EnergyModes.class, "set");
+    private static final String ALL = SQL.locate(EnergyModes.class, "all");
+    private static final String STORED_DEFAULT = SQL.locate(EnergyModes.class, "storedDefault");
+    private static final String STORE_DEFAULT = SQL.locate(EnergyModes.class, "storeDefault");
 
-    private static final String SET = """
-            INSERT INTO device_energy_mode (kind, device_id, mode) VALUES (:kind, :deviceId, :mode)
-            ON CONFLICT (kind, device_id) DO UPDATE SET mode = excluded.mode, updated_at = now()
-            """;
+    /** A kind's statements: its rollups' lock, who follows the default, and a rebuild per mode. */
+    private record Statements(String lockRollups, String onDefault, String rebuildInterval, String rebuildRegister) {
 
-    private static final String STORED_DEFAULT = "SELECT value FROM engine_setting WHERE name = :name";
-    private static final String STORE_DEFAULT = "UPDATE engine_setting SET value = :value WHERE name = :name";
+        static Statements of(String lockRollups, String onDefault, String rebuildInterval, String rebuildRegister) {
+            return new Statements(SQL.locate(EnergyModes.class, lockRollups), SQL.locate(EnergyModes.class, onDefault),
+                    SQL.locate(EnergyModes.class, rebuildInterval), SQL.locate(EnergyModes.class, rebuildRegister));
+        }
 
-    private static final String ALL = "SELECT kind, device_id, mode FROM device_energy_mode";
+        String rebuild(EnergyMode mode) {
+            return mode == EnergyMode.REGISTER ? rebuildRegister : rebuildInterval;
+        }
+    }
+
+    private static final Statements METER = Statements.of("lockMeterRollups", "metersOnDefault", "rebuildMetersInterval",
+            "rebuildMetersRegister");
+    private static final Statements VEHICLE = Statements.of("lockVehicleRollups", "vehiclesOnDefault",
+            "rebuildVehiclesInterval", "rebuildVehiclesRegister");
 
     private final Jdbi jdbi;
     private final Defaults defaults;
@@ -96,8 +111,7 @@ public final class EnergyModes {
             handle.createUpdate(SET).bind("kind", kind.typeName()).bind("deviceId", deviceId).bind("mode", mode.label())
                     .execute();
             if (before.orElse(defaults.of(kind)) != mode) {
-                String filter = EnergySql.tables(kind).id() + " = :deviceId";
-                int hours = handle.createUpdate(EnergySql.rebuild(kind, mode, filter)).bind("deviceId", deviceId).execute();
+                int hours = rebuild(handle, kind, mode, List.of(deviceId));
                 log.info("{} {} now reports {} energy; {} hourly rollups rebuilt", kind.typeName(), deviceId,
                         mode.label(), hours);
             }
@@ -130,9 +144,8 @@ public final class EnergyModes {
                 }
                 log.info("The default energy mode of {}s changed from {} to {}; rebuilding their hourly rollups",
                         kind.typeName(), stored.label(), wanted.label());
-                String filter = "NOT EXISTS (SELECT 1 FROM device_energy_mode own WHERE own.kind = '" + kind.typeName()
-                        + "' AND own.device_id = " + EnergySql.tables(kind).history() + "." + EnergySql.tables(kind).id() + ")";
-                int hours = handle.createUpdate(EnergySql.rebuild(kind, wanted, filter)).execute();
+                List<String> followers = handle.createQuery(statements(kind).onDefault()).mapTo(String.class).list();
+                int hours = rebuild(handle, kind, wanted, followers);
                 handle.createUpdate(STORE_DEFAULT).bind("name", name).bind("value", wanted.label()).execute();
                 log.info("Rebuilt {} hourly rollups of {}s", hours, kind.typeName());
             });
@@ -149,7 +162,17 @@ public final class EnergyModes {
                 .mapTo(String.class).findOne().flatMap(EnergyMode::fromLabel);
     }
 
+    /** Sets the energy of the devices' hourly rollups as in {@code mode}; returns the rows it set. */
+    private static int rebuild(Handle handle, DeviceKind kind, EnergyMode mode, List<String> deviceIds) {
+        return handle.createUpdate(statements(kind).rebuild(mode)).bind("deviceIds", deviceIds.toArray(String[]::new))
+                .execute();
+    }
+
     private static void lockRollups(Handle handle, DeviceKind kind) {
-        handle.execute("LOCK TABLE " + EnergySql.tables(kind).hourly() + " IN SHARE ROW EXCLUSIVE MODE");
+        handle.execute(statements(kind).lockRollups());
+    }
+
+    private static Statements statements(DeviceKind kind) {
+        return kind == DeviceKind.METER ? METER : VEHICLE;
     }
 }

@@ -11,6 +11,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.locator.ClasspathSqlLocator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,30 +28,17 @@ public final class Partitions {
     private static final List<String> TABLES =
             List.of("meter_telemetry_history", "vehicle_telemetry_history", "meter_hourly", "vehicle_hourly");
     private static final DateTimeFormatter SUFFIX = DateTimeFormatter.ofPattern("'_p'yyyyMMdd");
-    /**
-     * A rollup row is updated with every batch that holds a reading of its device and hour: the
-     * room left on each page lets PostgreSQL write the new version beside the old one without
-     * touching the index (a HOT update).
-     */
-    private static final String ROLLUP_STORAGE = " WITH (fillfactor = 70)";
     /** Serialises partition DDL across engine instances sharing one database. */
     private static final long DDL_LOCK = 0x4549455F50415254L; // "EIE_PART"
 
-    private static final String LIST_PARTITIONS = """
-            SELECT child.relname
-            FROM pg_inherits
-            JOIN pg_class parent ON parent.oid = pg_inherits.inhparent
-            JOIN pg_class child ON child.oid = pg_inherits.inhrelid
-            WHERE parent.relname = :parent AND parent.relnamespace = current_schema()::regnamespace
-            """;
-
-    /**
-     * Partition DDL waits at most this long for its lock, so that it never keeps writes and
-     * queries queued behind it; on timeout it fails and is tried again (by the writer's retry, or
-     * the next maintenance run).
-     */
-    private static final String LOCK_TIMEOUT = "SET LOCAL lock_timeout = '2s'";
-    private static final String IS_ATTACHED = "SELECT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass(?))";
+    private static final ClasspathSqlLocator SQL = ClasspathSqlLocator.create();
+    private static final String LIST_PARTITIONS = SQL.locate(Partitions.class, "listPartitions");
+    private static final String LOCK_TIMEOUT = SQL.locate(Partitions.class, "lockTimeout");
+    private static final String IS_ATTACHED = SQL.locate(Partitions.class, "isAttached");
+    private static final String CREATE_HISTORY_PARTITION = SQL.locate(Partitions.class, "createHistoryPartition");
+    private static final String CREATE_ROLLUP_PARTITION = SQL.locate(Partitions.class, "createRollupPartition");
+    private static final String ATTACH_PARTITION = SQL.locate(Partitions.class, "attachPartition");
+    private static final String DROP_PARTITION = SQL.locate(Partitions.class, "dropPartition");
 
     private final Jdbi jdbi;
     /** Days (as epoch days) for which every history table has its partition. */
@@ -108,7 +96,7 @@ public final class Partitions {
                 for (String partition : partitionsOf(handle, table)) {
                     LocalDate day = dayOf(table, partition);
                     if (day != null && day.isBefore(firstKept)) {
-                        handle.execute("DROP TABLE " + partition);
+                        handle.createUpdate(DROP_PARTITION).define("partition", partition).execute();
                         dropped.add(partition);
                     }
                 }
@@ -161,14 +149,16 @@ public final class Partitions {
                 LocalDate day = LocalDate.ofEpochDay(epochDay);
                 for (String table : TABLES) {
                     String partition = table + day.format(SUFFIX);
-                    if (handle.select(IS_ATTACHED, partition).mapTo(Boolean.class).one()) {
+                    if (handle.createQuery(IS_ATTACHED).bind("partition", partition).mapTo(Boolean.class).one()) {
                         continue;
                     }
-                    handle.execute("CREATE TABLE IF NOT EXISTS " + partition
-                            + " (LIKE " + table + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
-                            + (table.endsWith("_hourly") ? ROLLUP_STORAGE : ""));
-                    handle.execute("ALTER TABLE " + table + " ATTACH PARTITION " + partition
-                            + " FOR VALUES FROM ('" + day + "T00:00:00Z') TO ('" + day.plusDays(1) + "T00:00:00Z')");
+                    handle.createUpdate(table.endsWith("_hourly") ? CREATE_ROLLUP_PARTITION : CREATE_HISTORY_PARTITION)
+                            .define("partition", partition).define("parent", table)
+                            .execute();
+                    handle.createUpdate(ATTACH_PARTITION)
+                            .define("parent", table).define("partition", partition)
+                            .define("from", "'" + day + "T00:00:00Z'").define("to", "'" + day.plusDays(1) + "T00:00:00Z'")
+                            .execute();
                 }
             }
         });

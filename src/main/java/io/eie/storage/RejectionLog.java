@@ -10,6 +10,7 @@ import java.time.OffsetDateTime;
 import java.util.Base64;
 import java.util.List;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.locator.ClasspathSqlLocator;
 
 /**
  * What was refused, for an operator to see what devices send: {@code rejected_telemetry} read
@@ -17,14 +18,7 @@ import org.jdbi.v3.core.Jdbi;
  */
 public final class RejectionLog {
 
-    private static final String PAGE = """
-            SELECT id, received_at, source, topic, device_id, payload, payload_size, reasons::text AS reasons
-            FROM rejected_telemetry
-            WHERE (received_at, id) > (:since, :afterId)
-              AND (CAST(:deviceId AS text) IS NULL OR device_id = :deviceId)
-            ORDER BY received_at, id
-            LIMIT :limit
-            """;
+    private static final String PAGE = ClasspathSqlLocator.create().locate(RejectionLog.class, "page");
 
     /**
      * One refused message or reading.

@@ -2,6 +2,7 @@ package io.eie.storage;
 
 import java.time.Instant;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.locator.ClasspathSqlLocator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,7 +14,8 @@ public final class Retention {
 
     private static final Logger log = LoggerFactory.getLogger(Retention.class);
 
-    private static final String DELETE_OLD_REJECTIONS = "DELETE FROM rejected_telemetry WHERE received_at < :cutoff";
+    private static final String DELETE_OLD_REJECTIONS =
+            ClasspathSqlLocator.create().locate(Retention.class, "deleteOldRejections");
 
     private final Jdbi jdbi;
     private final Partitions partitions;

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.locator.ClasspathSqlLocator;
 
 /**
  * Which meter feeds which vehicle, and since when. Links of one vehicle follow each other
@@ -37,22 +38,10 @@ public final class VehicleMeterLinks {
     public record Refused(String reason) implements Change {
     }
 
-    private static final String HISTORY = """
-            SELECT meter_id, valid_from, valid_to
-            FROM vehicle_meter_link
-            WHERE vehicle_id = :vehicleId
-            ORDER BY valid_from DESC
-            """;
-
-    private static final String CLOSE = """
-            UPDATE vehicle_meter_link SET valid_to = :at
-            WHERE vehicle_id = :vehicleId AND valid_from = :from AND valid_to IS NULL
-            """;
-
-    private static final String OPEN = """
-            INSERT INTO vehicle_meter_link (vehicle_id, meter_id, valid_from)
-            VALUES (:vehicleId, :meterId, :from)
-            """;
+    private static final ClasspathSqlLocator SQL = ClasspathSqlLocator.create();
+    private static final String HISTORY = SQL.locate(VehicleMeterLinks.class, "history");
+    private static final String CLOSE = SQL.locate(VehicleMeterLinks.class, "close");
+    private static final String OPEN = SQL.locate(VehicleMeterLinks.class, "open");
 
     private final Jdbi jdbi;
 

@@ -1,0 +1,1 @@
+SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank DESC LIMIT 1

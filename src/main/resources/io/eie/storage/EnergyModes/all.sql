@@ -1,0 +1,1 @@
+SELECT kind, device_id, mode FROM device_energy_mode

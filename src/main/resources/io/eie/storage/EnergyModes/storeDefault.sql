@@ -1,0 +1,1 @@
+UPDATE engine_setting SET value = :value WHERE name = :name

@@ -1,0 +1,1 @@
+DELETE FROM rejected_telemetry WHERE received_at < :cutoff

@@ -6,18 +6,22 @@ import io.eie.config.Config;
 import io.eie.embedded.EmbeddedBroker;
 import io.eie.embedded.EmbeddedDatabase;
 import io.eie.http.HttpApi;
+import io.eie.intake.Intake;
 import io.eie.mqtt.MqttConsumer;
 import io.eie.mqtt.MqttSettings;
 import io.eie.storage.BatchWriter;
 import io.eie.storage.Database;
 import io.eie.storage.DatabaseSettings;
 import io.eie.storage.EnergyModes;
+import io.eie.storage.IsolatingSink;
 import io.eie.storage.Partitions;
 import io.eie.storage.RejectionLog;
 import io.eie.storage.Retention;
+import io.eie.storage.RetryingSink;
 import io.eie.storage.TelemetryRepository;
 import io.eie.storage.VehicleMeterLinks;
 import io.eie.storage.WriterMetrics;
+import io.eie.telemetry.Topics;
 import io.eie.telemetry.ReadingParser;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -108,22 +112,10 @@ public final class App implements AutoCloseable {
                 log.warn("Partition maintenance failed; it runs again within the hour: {}", e.getMessage());
             }
         }, 1, 1, TimeUnit.HOURS);
-        if (!config.logSummaryInterval().isZero()) {
-            long every = config.logSummaryInterval().toMillis();
-            SummaryLog summary = new SummaryLog(metrics);
-            maintenance.scheduleAtFixedRate(() -> {
-                try {
-                    summary.run();
-                } catch (RuntimeException e) {
-                    log.warn("The summary line failed: {}", e.getMessage());
-                }
-            }, every, every, TimeUnit.MILLISECONDS);
-        }
-
-        writer = new BatchWriter(config.batch(),
-                new TelemetryRepository(database.jdbi(), partitions, config.storage().maxRejectedPayloadBytes(),
-                        config.storage().energyDefaults()),
-                new WriterMetrics(metrics));
+        WriterMetrics writerMetrics = new WriterMetrics(metrics);
+        RetryingSink retrying = new RetryingSink(new TelemetryRepository(database.jdbi(), partitions,
+                config.storage().maxRejectedPayloadBytes(), config.storage().energyDefaults()), config.batch().retryMaxDelay());
+        writer = new BatchWriter(config.batch(), new IsolatingSink(retrying), writerMetrics);
         energyModes.refresh();
         maintenance.scheduleWithFixedDelay(() -> {
             try {
@@ -143,20 +135,32 @@ public final class App implements AutoCloseable {
             mqttSettings = mqttSettings.withServer(host, embeddedBroker.port());
         }
         mqttUrl = mqttSettings.url();
-        mqtt = new MqttConsumer(mqttSettings, parser, writer, clock, metrics);
+        Intake intake = new Intake(parser, new Topics(mqttSettings.topicPrefix()), writer);
+        mqtt = new MqttConsumer(mqttSettings, intake, clock, metrics);
         mqtt.start();
+        if (!config.logSummaryInterval().isZero()) {
+            long every = config.logSummaryInterval().toMillis();
+            SummaryLog summary = new SummaryLog(writerMetrics, writer::queued, mqtt::unacknowledged);
+            maintenance.scheduleAtFixedRate(() -> {
+                try {
+                    summary.run();
+                } catch (RuntimeException e) {
+                    log.warn("The summary line failed: {}", e.getMessage());
+                }
+            }, every, every, TimeUnit.MILLISECONDS);
+        }
 
         Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
         readiness.put("database", database::isReachable);
-        readiness.put("writer", writer::storageAvailable);
+        readiness.put("writer", retrying::storageAvailable);
         readiness.put("mqtt", mqtt::isConnected);
-        IngestRates ingestRates = new IngestRates(metrics);
+        IngestRates ingestRates = new IngestRates(writerMetrics);
         maintenance.scheduleAtFixedRate(ingestRates::sample, 5, 5, TimeUnit.SECONDS);
         var services = new HttpApi.Services(new VehicleMeterLinks(database.jdbi()), energyModes,
                 new Analytics(database.jdbi(), config.analytics(), energyModes),
                 new HourlyAnalytics(database.jdbi(), config.analytics()), new RejectionLog(database.jdbi()),
                 ingestRates::current);
-        http = new HttpApi(config.http(), parser, writer, services, readiness, metrics, clock);
+        http = new HttpApi(config.http(), parser, intake, retrying::storageAvailable, services, readiness, metrics, clock);
         http.start();
     }
 

@@ -1,13 +1,12 @@
 package io.eie;
 
 import io.eie.analytics.FleetOverview.IngestRate;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.eie.storage.WriterMetrics;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * This instance's intake over the last minute, read off its own counters: {@link #sample()}
+ * This instance's intake over the last minute, read off the writer's totals: {@link #sample()}
  * every few seconds keeps a minute of samples, {@link #current()} compares the newest with the
  * oldest. For the dashboard's overview; Prometheus does the same over any range from
  * {@code /metrics}.
@@ -19,18 +18,18 @@ final class IngestRates {
     private record Sample(long nanos, double stored, double duplicates, double rejected) {
     }
 
-    private final MeterRegistry registry;
+    private final WriterMetrics writer;
     private final Deque<Sample> samples = new ArrayDeque<>();
 
-    IngestRates(MeterRegistry registry) {
-        this.registry = registry;
+    IngestRates(WriterMetrics writer) {
+        this.writer = writer;
         sample();
     }
 
     synchronized void sample() {
         long now = System.nanoTime();
-        samples.addLast(new Sample(now, readings("stored"), readings("duplicate"), readings("rejected")
-                + registry.find("eie.rejections").counters().stream().mapToDouble(Counter::count).sum()));
+        WriterMetrics.Totals totals = writer.totals();
+        samples.addLast(new Sample(now, totals.stored(), totals.duplicates(), totals.rejected()));
         while (samples.size() > 2 && now - samples.peekFirst().nanos() > WINDOW_NANOS) {
             samples.removeFirst();
         }
@@ -50,9 +49,5 @@ final class IngestRates {
 
     private static double rate(double count, double seconds) {
         return Math.round(count / seconds * 10) / 10.0;
-    }
-
-    private double readings(String outcome) {
-        return registry.find("eie.readings").tag("outcome", outcome).counters().stream().mapToDouble(Counter::count).sum();
     }
 }

@@ -268,8 +268,10 @@ class HttpApiIT {
 
     @Test
     void answers_503_with_retry_after_when_the_queue_has_no_room_for_a_request() throws Exception {
+        // One writer: a second one would take the next five writes off the queue as soon as they
+        // wait (a backlog of a whole batch), making room for the third request as well.
         try (TestEngine small = TestEngine.start(Map.of("EIE_QUEUE_CAPACITY", "5", "EIE_BATCH_SIZE", "5",
-                "EIE_HTTP_MAX_READINGS", "5"));
+                "EIE_HTTP_MAX_READINGS", "5", "EIE_WRITERS", "1"));
              Connection blocker = small.database().connect()) {
             // Hold the writer in its first batch: it waits for a lock while requests pile up.
             blocker.setAutoCommit(false);

@@ -10,7 +10,7 @@ import io.eie.analytics.Analytics;
 import io.eie.analytics.FleetOverview;
 import io.eie.analytics.HourlyAnalytics;
 import io.eie.storage.EnergyModes;
-import io.eie.storage.BatchWriter;
+import io.eie.intake.Intake;
 import io.eie.storage.RejectionLog;
 import io.eie.storage.VehicleMeterLinks;
 import io.eie.telemetry.Problem;
@@ -50,7 +50,7 @@ public final class HttpApi implements AutoCloseable {
     private boolean stopped;
 
     /**
-     * What the endpoints read and change, besides the writer.
+     * What the endpoints read and change, besides the intake.
      *
      * @param ingestRate this instance's intake over the last minute, for the fleet overview
      */
@@ -62,7 +62,8 @@ public final class HttpApi implements AutoCloseable {
      * @param readiness named checks behind {@code /ready}, such as "database" and "mqtt"
      * @param metrics   the engine's meters: the ingest endpoint's join them, and {@code /metrics} shows them
      */
-    public HttpApi(HttpSettings settings, ReadingParser parser, BatchWriter writer, Services services,
+    public HttpApi(HttpSettings settings, ReadingParser parser, Intake intake, BooleanSupplier storageAvailable,
+                   Services services,
                    Map<String, BooleanSupplier> readiness, PrometheusMeterRegistry metrics, Clock clock) {
         ObjectMapper json = jsonMapper();
         this.settings = settings;
@@ -71,7 +72,7 @@ public final class HttpApi implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        var ingest = new IngestEndpoint(settings, parser, writer, json, clock, responder, metrics);
+        var ingest = new IngestEndpoint(settings, intake, storageAvailable, clock, responder, metrics);
         var linkEndpoints = new LinkEndpoints(services.links(), parser, settings, clock);
         var deviceSettings = new DeviceSettingsEndpoints(services.energyModes(), parser);
         var reads = new ReadEndpoints(services.analytics(), clock);

@@ -1,18 +1,9 @@
 package io.eie.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.eie.storage.BatchWriter;
+import io.eie.intake.Intake;
 import io.eie.storage.Outcome;
-import io.eie.storage.Write;
-import io.eie.telemetry.DeviceKind;
-import io.eie.telemetry.JsonText;
-import io.eie.telemetry.ParseResult;
+import io.eie.telemetry.Envelope;
 import io.eie.telemetry.Problem;
-import io.eie.telemetry.ReadingParser;
-import io.eie.telemetry.Rejection;
-import io.eie.telemetry.Source;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,7 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code POST /v1/ingest}: one reading or an array of them, answered only after every one of
@@ -41,19 +32,18 @@ final class IngestEndpoint {
     }
 
     private final HttpSettings settings;
-    private final ReadingParser parser;
-    private final BatchWriter writer;
-    private final ObjectMapper json;
+    private final Intake intake;
+    private final BooleanSupplier storageAvailable;
     private final Clock clock;
     private final Executor responder;
     private final Counter received;
 
-    IngestEndpoint(HttpSettings settings, ReadingParser parser, BatchWriter writer, ObjectMapper json, Clock clock,
+    /** @param storageAvailable whether the database takes writes right now */
+    IngestEndpoint(HttpSettings settings, Intake intake, BooleanSupplier storageAvailable, Clock clock,
                    Executor responder, MeterRegistry metrics) {
         this.settings = settings;
-        this.parser = parser;
-        this.writer = writer;
-        this.json = json;
+        this.intake = intake;
+        this.storageAvailable = storageAvailable;
         this.clock = clock;
         this.responder = responder;
         this.received = Counter.builder("eie.http.received")
@@ -71,74 +61,56 @@ final class IngestEndpoint {
         }
         byte[] body = ctx.bodyAsBytes();
         Instant receivedAt = clock.instant();
-        if (!writer.storageAvailable()) {
+        if (!storageAvailable.getAsBoolean()) {
             throw HttpApi.unavailable("storage_unavailable",
                     "the database is not accepting writes right now; nothing was stored, retry later");
         }
 
-        JsonText text = parser.readJson(body);
-        List<Write> writes = new ArrayList<>();
-        boolean single;
-        boolean notJson = text instanceof JsonText.Malformed;
-        if (text instanceof JsonText.Malformed malformed) {
-            single = true;
-            writes.add(rejection(body, null, null, List.of(Problem.ofPayload(malformed.reason())), receivedAt));
-        } else {
-            JsonNode root = ((JsonText.Tree) text).root();
-            single = !root.isArray();
-            if (single) {
-                writes.add(toWrite(parser.parse(root), () -> body, receivedAt));
-            } else {
-                if (root.isEmpty()) {
-                    throw new ApiError(400, "empty_batch", "the array holds no readings");
-                }
-                if (root.size() > settings.maxReadings()) {
-                    throw new ApiError(413, "too_many_readings", "one request may carry at most "
-                            + settings.maxReadings() + " readings; this one has " + root.size());
-                }
-                for (JsonNode item : root) {
-                    writes.add(toWrite(parser.parse(item), () -> bytesOf(item), receivedAt));
-                }
-            }
+        Intake.Contents contents = intake.read(Envelope.http(body, receivedAt));
+        if (contents.array() && contents.writes().isEmpty()) {
+            throw new ApiError(400, "empty_batch", "the array holds no readings");
+        }
+        if (contents.writes().size() > settings.maxReadings()) {
+            throw new ApiError(413, "too_many_readings", "one request may carry at most "
+                    + settings.maxReadings() + " readings; this one has " + contents.writes().size());
         }
 
-        received.increment(writes.size());
-        List<CompletableFuture<Outcome>> outcomes;
+        received.increment(contents.writes().size());
+        CompletableFuture<List<Outcome>> committed;
         try {
-            outcomes = writer.trySubmit(writes).orElseThrow(() -> HttpApi.unavailable("queue_full",
+            committed = intake.offer(contents).orElseThrow(() -> HttpApi.unavailable("queue_full",
                     "the engine is at capacity; nothing was stored, retry shortly"));
         } catch (IllegalStateException closed) {
             throw HttpApi.unavailable("shutting_down", "the engine is stopping; nothing was stored, retry shortly");
         }
-        CompletableFuture<?> all = CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new))
-                .orTimeout(settings.ingestTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        ctx.future(() -> all.handleAsync((ignored, failure) -> {
+        CompletableFuture<List<Outcome>> all = committed.orTimeout(settings.ingestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        ctx.future(() -> all.handleAsync((outcomes, failure) -> {
             if (failure != null) {
                 throw failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException
                         ? HttpApi.unavailable("commit_timeout", "the readings were not committed within "
                         + settings.ingestTimeout().toSeconds() + "s; they may still be stored, and sending them again is safe")
                         : HttpApi.unavailable("shutting_down", "the engine is stopping; sending the readings again is safe");
             }
-            respond(ctx, single, notJson, outcomes);
+            respond(ctx, contents, outcomes);
             return null;
         }, responder));
     }
 
-    private void respond(Context ctx, boolean single, boolean notJson, List<CompletableFuture<Outcome>> futures) {
+    private void respond(Context ctx, Intake.Contents contents, List<Outcome> outcomes) {
         int accepted = 0;
         int duplicates = 0;
         List<ItemErrors> errors = new ArrayList<>();
-        for (int i = 0; i < futures.size(); i++) {
-            Outcome outcome = futures.get(i).join();
+        for (int i = 0; i < outcomes.size(); i++) {
+            Outcome outcome = outcomes.get(i);
             switch (outcome.status()) {
                 case STORED -> accepted++;
                 case DUPLICATE -> duplicates++;
                 case REJECTED -> errors.add(new ItemErrors(i, outcome.problems()));
             }
         }
-        if (single && !errors.isEmpty()) {
+        if (!contents.array() && !errors.isEmpty()) {
             List<Problem> problems = errors.get(0).details();
-            throw notJson
+            throw !contents.json()
                     ? new ApiError(400, "invalid_json", problems.get(0).message(), problems)
                     : new ApiError(400, "invalid_reading", "the reading was rejected: " + summary(problems), problems);
         }
@@ -149,28 +121,6 @@ final class IngestEndpoint {
         return problems.size() == 1
                 ? problems.get(0).message()
                 : problems.get(0).message() + " (and " + (problems.size() - 1) + " more problems)";
-    }
-
-    /** @param payload what to keep of an invalid reading: the body, or the array item */
-    private static Write toWrite(ParseResult result, Supplier<byte[]> payload, Instant receivedAt) {
-        if (result instanceof ParseResult.Valid valid) {
-            return new Write.StoreReading(valid.reading(), Source.HTTP, null, receivedAt);
-        }
-        ParseResult.Invalid invalid = (ParseResult.Invalid) result;
-        return rejection(payload.get(), invalid.kind(), invalid.deviceId(), invalid.problems(), receivedAt);
-    }
-
-    private static Write rejection(byte[] payload, DeviceKind kind, String deviceId, List<Problem> problems,
-                                   Instant receivedAt) {
-        return new Write.RecordRejection(new Rejection(Source.HTTP, kind, null, deviceId, payload, problems, receivedAt));
-    }
-
-    private byte[] bytesOf(JsonNode item) {
-        try {
-            return json.writeValueAsBytes(item);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a parsed JSON tree always serialises", e);
-        }
     }
 
     private static void requireJsonContent(Context ctx) {

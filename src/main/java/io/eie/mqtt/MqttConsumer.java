@@ -1,7 +1,6 @@
 package io.eie.mqtt;
 
 import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.lifecycle.MqttClientConnectedContext;
@@ -15,27 +14,16 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscription;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAck;
-import io.eie.storage.BatchWriter;
-import io.eie.storage.Outcome;
-import io.eie.storage.Write;
-import io.eie.telemetry.DeviceRef;
-import io.eie.telemetry.ParseResult;
-import io.eie.telemetry.Problem;
-import io.eie.telemetry.ReadingParser;
-import io.eie.telemetry.Rejection;
-import io.eie.telemetry.Source;
+import io.eie.intake.Intake;
+import io.eie.telemetry.Envelope;
+import io.eie.telemetry.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,7 +31,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * once what it became (a stored reading or a recorded rejection) has committed. Unacknowledged
  * messages are redelivered by the broker after any crash; storage makes redelivery harmless.
  *
- * <p>Messages are parsed on one intake thread, never on the client's network threads. When the
+ * <p>Messages are handed to the {@link Intake} on one thread of their own, never on the client's
+ * network threads. When the
  * writer's queue is full, that thread waits, and the broker stops sending once the engine holds
  * its receive maximum of unacknowledged messages: flow control all the way back to the broker.
  */
@@ -81,16 +69,15 @@ public final class MqttConsumer implements AutoCloseable {
     }
 
     private final MqttSettings settings;
-    private final ReadingParser parser;
-    private final BatchWriter writer;
+    private final Intake intake;
     private final Clock clock;
     private final Topics topics;
     private final Mqtt5AsyncClient client;
     /** Received messages waiting to be read, in order of receipt. */
-    private final LinkedBlockingQueue<Delivery> intake = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Delivery> arrivals = new LinkedBlockingQueue<>();
     /** Every message received and not yet acknowledged to the client, wherever it is. */
     private final Set<Delivery> unsettled = ConcurrentHashMap.newKeySet();
-    /** Messages handed to the writer whose write has not finished yet (committed or failed). */
+    /** Messages handed to the intake whose write has not finished yet (committed or failed). */
     private final AtomicInteger writing = new AtomicInteger();
     private final Thread intakeThread;
     private volatile boolean stopping;
@@ -103,11 +90,9 @@ public final class MqttConsumer implements AutoCloseable {
     private volatile boolean subscribed;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    public MqttConsumer(MqttSettings settings, ReadingParser parser, BatchWriter writer, Clock clock,
-                        MeterRegistry metrics) {
+    public MqttConsumer(MqttSettings settings, Intake intake, Clock clock, MeterRegistry metrics) {
         this.settings = settings;
-        this.parser = parser;
-        this.writer = writer;
+        this.intake = intake;
         this.clock = clock;
         this.topics = new Topics(settings.topicPrefix());
         this.receiveMaximum = settings.receiveMaximum();
@@ -139,24 +124,9 @@ public final class MqttConsumer implements AutoCloseable {
                 .addConnectedListener(this::onConnected)
                 .addDisconnectedListener(this::onDisconnected);
         if (settings.tls()) {
-            builder = builder.sslConfig(sslConfig());
+            builder = builder.sslConfig(TrustStore.sslConfig(settings.trustStore(), settings.trustStorePassword()));
         }
         return builder.buildAsync();
-    }
-
-    private MqttClientSslConfig sslConfig() {
-        if (settings.trustStore() == null) {
-            return MqttClientSslConfig.builder().build();
-        }
-        try {
-            char[] password = settings.trustStorePassword() == null ? null : settings.trustStorePassword().toCharArray();
-            KeyStore store = KeyStore.getInstance(settings.trustStore().toFile(), password);
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(store);
-            return MqttClientSslConfig.builder().trustManagerFactory(trust).build();
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException("cannot read the MQTT trust store " + settings.trustStore() + ": " + e.getMessage(), e);
-        }
     }
 
     /**
@@ -166,8 +136,8 @@ public final class MqttConsumer implements AutoCloseable {
     public void start() {
         // Before connecting: a resumed session delivers what was queued as soon as it connects.
         // Each message is queued on the client's network thread as it arrives (it must not wait
-        // there, and nothing else is scheduled per message); the intake thread reads, validates
-        // and hands over to the writer.
+        // there, and nothing else is scheduled per message); the intake thread hands each to the
+        // intake.
         takePublishes();
         intakeThread.start();
         Mqtt5ConnectBuilder.Send<CompletableFuture<Mqtt5ConnAck>> connect = client.connectWith()
@@ -287,15 +257,15 @@ public final class MqttConsumer implements AutoCloseable {
         received.increment();
         Delivery delivery = new Delivery(publish);
         unsettled.add(delivery);
-        intake.add(delivery);
+        arrivals.add(delivery);
     }
 
-    /** The intake thread: reads messages in order of receipt and hands them to the writer. */
+    /** The intake thread: takes messages in order of receipt and hands them to the intake. */
     private void readIntake() {
         while (!stopping) {
             Delivery delivery;
             try {
-                delivery = intake.poll(100, TimeUnit.MILLISECONDS);
+                delivery = arrivals.poll(100, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 return;
             }
@@ -311,26 +281,14 @@ public final class MqttConsumer implements AutoCloseable {
         }
     }
 
-    /** Hands one message to the writer, waiting while its queue is full; false when the engine stops. */
+    /** Hands one message to the intake, waiting while the writer's queue is full; false when the engine stops. */
     private boolean submit(Delivery delivery) {
         Mqtt5Publish publish = delivery.publish;
-        Write write;
-        try {
-            write = toWrite(publish);
-        } catch (RuntimeException e) {
-            // A bug, not bad input (the parser turns bad input into problems): still record the
-            // message and acknowledge it once recorded, or it would hold back every later one.
-            log.error("Could not read the message on {}; recording it as rejected", publish.getTopic(), e);
-            String topic = publish.getTopic().toString();
-            write = new Write.RecordRejection(new Rejection(Source.MQTT,
-                    topics.deviceOf(topic).map(DeviceRef::kind).orElse(null), topic, null,
-                    publish.getPayloadAsBytes(), List.of(Problem.ofPayload("the engine could not read this message")),
-                    clock.instant()));
-        }
-        CompletableFuture<Outcome> done;
+        Envelope envelope = Envelope.mqtt(publish.getTopic().toString(), publish.getPayloadAsBytes(), clock.instant());
+        CompletableFuture<?> done;
         writing.incrementAndGet();
         try {
-            done = writer.submit(write);
+            done = intake.accept(envelope);
         } catch (InterruptedException e) {
             writing.decrementAndGet();
             Thread.currentThread().interrupt();
@@ -351,25 +309,9 @@ public final class MqttConsumer implements AutoCloseable {
         return true;
     }
 
-    private Write toWrite(Mqtt5Publish publish) {
-        Instant receivedAt = clock.instant();
-        String topic = publish.getTopic().toString();
-        byte[] payload = publish.getPayloadAsBytes();
-        Optional<DeviceRef> device = topics.deviceOf(topic);
-        if (device.isEmpty()) {
-            return new Write.RecordRejection(new Rejection(Source.MQTT, null, topic, null, payload,
-                    List.of(new Problem("topic", "the topic is not meters/<meterId> or vehicles/<vehicleId>")), receivedAt));
-        }
-        ParseResult result = parser.parse(payload, device.get());
-        if (result instanceof ParseResult.Valid valid) {
-            return new Write.StoreReading(valid.reading(), Source.MQTT, topic, receivedAt);
-        }
-        ParseResult.Invalid invalid = (ParseResult.Invalid) result;
-        // the fields only: a problem's sentence may quote what the device sent, and no payload is logged
-        log.debug("Rejected MQTT message on {}: problems with {}", topic,
-                invalid.problems().stream().map(Problem::field).distinct().toList());
-        return new Write.RecordRejection(new Rejection(Source.MQTT, invalid.kind(), topic, invalid.deviceId(), payload,
-                invalid.problems(), receivedAt));
+    /** Messages received and not yet acknowledged. */
+    public int unacknowledged() {
+        return unsettled.size();
     }
 
     /** Connected to the broker and subscribed. */

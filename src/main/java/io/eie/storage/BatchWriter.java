@@ -1,10 +1,6 @@
 package io.eie.storage;
 
-import io.eie.telemetry.Problem;
-import io.eie.telemetry.Reading;
-import io.eie.telemetry.Rejection;
 import io.micrometer.core.instrument.Counter;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,7 +9,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -32,21 +27,16 @@ import org.slf4j.LoggerFactory;
  * message or answers an HTTP request. The writes of one submission (an HTTP request's array)
  * enter the queue as one element, so they travel together into a batch.
  *
- * <p>While the database fails, the same batch is retried with capped, jittered backoff and
- * nothing is completed. When a batch fails because of its data, it is split until the rows that
- * fail are alone, and those are recorded as rejected.
+ * <p>How a batch is committed is the sink's business: in the engine, {@link IsolatingSink} around
+ * {@link RetryingSink} around {@link TelemetryRepository}.
  */
 public final class BatchWriter implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BatchWriter.class);
-    private static final Duration FIRST_RETRY_DELAY = Duration.ofMillis(100);
     /** Helper writers take a batch only while at least this many writes wait. */
     private static final int CONCURRENT_BATCH = 1_000;
     /** How often an idle helper writer looks at the queue. */
     private static final long HELPER_POLL_MILLIS = 5;
-    /** The reasons kept for a refused payload whose own reasons the database would not store. */
-    private static final List<Problem> UNSTORABLE_REASONS =
-            List.of(Problem.ofPayload("refused; the reasons could not be stored (see the engine's log)"));
 
     private record Pending(Write write, CompletableFuture<Outcome> done) {
     }
@@ -65,8 +55,6 @@ public final class BatchWriter implements AutoCloseable {
     private final AtomicInteger running;
     private final Object lifecycle = new Object();
     private volatile boolean accepting = true;
-    private volatile boolean storageAvailable = true;
-    private volatile long stopDeadlineNanos = Long.MAX_VALUE;
 
     public BatchWriter(BatchSettings settings, BatchSink sink, WriterMetrics metrics) {
         this.settings = settings;
@@ -123,11 +111,6 @@ public final class BatchWriter implements AutoCloseable {
             queue.add(submission);
         }
         return futures;
-    }
-
-    /** False from the first failed attempt to commit until the next one that succeeds. */
-    public boolean storageAvailable() {
-        return storageAvailable;
     }
 
     /** Writes waiting for a batch, not counting the batches being committed. */
@@ -239,116 +222,26 @@ public final class BatchWriter implements AutoCloseable {
         }
     }
 
-    /** Commits the batch, retrying while the database is unavailable; splits it on bad data. */
+    /**
+     * Commits the batch through the sink (which retries and isolates bad rows as it is built to),
+     * then completes each write's future; fails them all when the sink gave up (the writer is
+     * stopping), so that nothing uncommitted is acknowledged.
+     */
     private void flush(List<Pending> batch) {
-        long delayMillis = FIRST_RETRY_DELAY.toMillis();
-        boolean retriedDataError = false;
         long started = System.nanoTime();
         List<Write> writes = writesOf(batch);
-        while (true) {
-            List<Outcome> outcomes;
-            try {
-                outcomes = sink.write(writes);
-            } catch (Throwable e) { // whatever fails, the writer lives on and retries
-                if (e instanceof RuntimeException && isConflict(e) && System.nanoTime() < stopDeadlineNanos) {
-                    // two batches of the same devices got in each other's way (PostgreSQL chose
-                    // this one to abort): nothing is wrong with the database or the rows
-                    log.debug("Batch of {} aborted by a conflict with a concurrent one; retrying it: {}", batch.size(),
-                            rootMessage(e));
-                    if (!sleep(ThreadLocalRandom.current().nextLong(1, 20))) {
-                        fail(batch, e);
-                        return;
-                    }
-                    continue;
-                }
-                if (e instanceof RuntimeException && isDataError(e)) {
-                    if (!retriedDataError) {
-                        // once more as it is: the sink may have repaired what it could (a
-                        // partition dropped under it), and then nothing needs rejecting
-                        retriedDataError = true;
-                        continue;
-                    }
-                    isolate(batch, e);
-                    return;
-                }
-                if (storageAvailable) {
-                    storageAvailable = false;
-                    if (e instanceof RuntimeException && hasSqlCause(e)) {
-                        log.warn("Database write failed; retrying the batch of {} and acknowledging nothing until it commits: {}",
-                                batch.size(), rootMessage(e));
-                    } else {
-                        log.error("Writing a batch of {} failed unexpectedly; retrying it and acknowledging nothing until it commits",
-                                batch.size(), e);
-                    }
-                } else {
-                    log.debug("Database still failing: {}", rootMessage(e));
-                }
-                if (System.nanoTime() > stopDeadlineNanos) {
-                    log.warn("Shutdown timeout reached with {} writes uncommitted; MQTT redelivers them, HTTP callers may retry",
-                            batch.size());
-                    fail(batch, e);
-                    return;
-                }
-                if (!sleep(jitter(delayMillis))) {
-                    fail(batch, e);
-                    return;
-                }
-                delayMillis = Math.min(delayMillis * 2, settings.retryMaxDelay().toMillis());
-                continue;
-            }
-            if (!storageAvailable) {
-                storageAvailable = true;
-                log.info("Database writes succeed again");
-            }
-            metrics.committed(writes, outcomes, Duration.ofNanos(System.nanoTime() - started), Instant.now());
-            for (int i = 0; i < batch.size(); i++) {
-                batch.get(i).done().complete(outcomes.get(i));
-            }
+        List<Outcome> outcomes;
+        try {
+            outcomes = sink.write(writes);
+        } catch (Throwable e) {
+            log.debug("A batch of {} was not committed: {}", batch.size(), e.getMessage());
+            fail(batch, e);
             return;
         }
-    }
-
-    /** Splits a batch that failed on its data until each failing write stands alone. */
-    private void isolate(List<Pending> batch, Throwable cause) {
-        if (batch.size() > 1) {
-            int half = batch.size() / 2;
-            flush(new ArrayList<>(batch.subList(0, half)));
-            flush(new ArrayList<>(batch.subList(half, batch.size())));
-            return;
+        metrics.committed(writes, outcomes, Duration.ofNanos(System.nanoTime() - started), Instant.now());
+        for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).done().complete(outcomes.get(i));
         }
-        Pending pending = batch.get(0);
-        Rejection substitute;
-        Outcome outcome;
-        if (pending.write() instanceof Write.StoreReading store) {
-            log.warn("Database refused the reading of {} at {}; recording it as rejected: {}",
-                    store.reading().deviceId(), store.reading().timestamp(), rootMessage(cause));
-            List<Problem> problems = List.of(Problem.ofPayload("the database refused it: " + rootMessage(cause)));
-            substitute = new Rejection(store.source(), store.reading().kind(), store.topic(), store.reading().deviceId(),
-                    toJson(store.reading()), problems, store.receivedAt());
-            outcome = Outcome.rejected(problems);
-        } else {
-            Rejection refused = ((Write.RecordRejection) pending.write()).rejection();
-            outcome = Outcome.rejected(refused.problems());
-            if (refused.problems().equals(UNSTORABLE_REASONS)) {
-                log.error("Database refused even the bare record of a rejected payload from {}; it is not recorded: {}",
-                        refused.source().label(), rootMessage(cause));
-                pending.done().complete(outcome);
-                return;
-            }
-            log.warn("Database refused the record of a rejected payload from {} (device {}); recording it bare: {}",
-                    refused.source().label(), refused.deviceId(), rootMessage(cause));
-            substitute = new Rejection(refused.source(), refused.kind(), null, null, refused.payload(), UNSTORABLE_REASONS,
-                    refused.receivedAt());
-        }
-        CompletableFuture<Outcome> recorded = new CompletableFuture<>();
-        flush(List.of(new Pending(new Write.RecordRejection(substitute), recorded)));
-        recorded.whenComplete((ignored, failure) -> {
-            if (failure != null) {
-                pending.done().completeExceptionally(failure);
-            } else {
-                pending.done().complete(outcome);
-            }
-        });
     }
 
     private static List<Write> writesOf(List<Pending> batch) {
@@ -380,69 +273,6 @@ public final class BatchWriter implements AutoCloseable {
     }
 
     /**
-     * A failure caused by the rows themselves (SQLSTATE class 22, data exception, or 23,
-     * integrity constraint violation): retrying the same rows cannot succeed.
-     */
-    static boolean isDataError(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * A transaction aborted for its concurrency with another (SQLSTATE class 40: a deadlock or a
-     * serialization failure): the same rows commit when tried again.
-     */
-    static boolean isConflict(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("40")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean hasSqlCause(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof SQLException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String rootMessage(Throwable failure) {
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage();
-        return message == null ? root.getClass().getSimpleName() : message.lines().findFirst().orElse(message);
-    }
-
-    private static long jitter(long millis) {
-        return millis / 2 + ThreadLocalRandom.current().nextLong(millis / 2 + 1);
-    }
-
-    private static boolean sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    private static byte[] toJson(Reading reading) {
-        return reading.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    }
-
-    /**
      * Stops taking writes, commits what is queued (giving up on a failing database after the
      * shutdown timeout) and waits for the writer threads. Safe to call twice.
      */
@@ -456,7 +286,7 @@ public final class BatchWriter implements AutoCloseable {
         synchronized (lifecycle) {
             if (accepting) {
                 accepting = false;
-                stopDeadlineNanos = System.nanoTime() + timeout.toNanos();
+                sink.giveUpAfter(System.nanoTime() + timeout.toNanos());
                 for (int i = 0; i < threads.size(); i++) {
                     queue.add(STOP);
                 }

@@ -2,7 +2,6 @@ package io.eie.storage;
 
 import io.eie.telemetry.DeviceKind;
 import io.eie.telemetry.Problem;
-import io.eie.telemetry.Rejection;
 import io.eie.telemetry.Source;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -64,6 +63,34 @@ public final class WriterMetrics {
                 .register(registry);
     }
 
+    /**
+     * What has been committed since start: readings stored, readings found already stored, and
+     * payloads refused (recorded as rejections).
+     */
+    public record Totals(double stored, double duplicates, double rejected) {
+    }
+
+    public Totals totals() {
+        double[] byStatus = new double[Outcome.Status.values().length];
+        for (Counter[][] bySource : readings) {
+            for (Counter[] counters : bySource) {
+                for (Outcome.Status status : Outcome.Status.values()) {
+                    byStatus[status.ordinal()] += counters[status.ordinal()].count();
+                }
+            }
+        }
+        double rejected = byStatus[Outcome.Status.REJECTED.ordinal()];
+        for (Counter counter : rejections.values()) {
+            rejected += counter.count();
+        }
+        return new Totals(byStatus[Outcome.Status.STORED.ordinal()], byStatus[Outcome.Status.DUPLICATE.ordinal()], rejected);
+    }
+
+    /** The time from receiving a reading to committing it, of every reading committed. */
+    public Timer ingestLatency() {
+        return ingestLatency;
+    }
+
     /** Meters nobody reads, for a writer used without an engine around it (tests). */
     public static WriterMetrics unregistered() {
         return new WriterMetrics(new SimpleMeterRegistry());
@@ -89,21 +116,24 @@ public final class WriterMetrics {
         commitLatency.record(took);
         for (int i = 0; i < batch.size(); i++) {
             Outcome outcome = outcomes.get(i);
-            if (batch.get(i) instanceof Write.StoreReading store) {
+            if (batch.get(i) instanceof Write.StoreReading store && outcome.status() == Outcome.Status.REJECTED) {
+                // a valid reading the database refused: it was recorded as a rejection in its place
+                rejected(store.source(), store.reading().kind(), outcome.problems());
+            } else if (batch.get(i) instanceof Write.StoreReading store) {
                 readings[store.reading().kind().ordinal()][store.source().ordinal()][outcome.status().ordinal()].increment();
                 ingestLatency.record(Duration.between(store.receivedAt(), now));
             } else {
                 Write.RecordRejection record = (Write.RecordRejection) batch.get(i);
-                rejected(record.rejection());
+                rejected(record.rejection().source(), record.rejection().kind(), record.rejection().problems());
             }
         }
     }
 
-    private void rejected(Rejection rejection) {
-        List<Problem> problems = rejection.problems();
+    /** @param deviceKind {@code null} when it cannot be told */
+    private void rejected(Source from, DeviceKind deviceKind, List<Problem> problems) {
         String reason = problems.isEmpty() || problems.get(0).field() == null ? "payload" : problems.get(0).field();
-        String kind = rejection.kind() == null ? "unknown" : rejection.kind().typeName();
-        String source = rejection.source().label();
+        String kind = deviceKind == null ? "unknown" : deviceKind.typeName();
+        String source = from.label();
         rejections.computeIfAbsent(source + "/" + kind + "/" + reason, key -> Counter.builder("eie.rejections")
                 .description("Payloads refused, by door, by device kind (unknown when it cannot be told) and by the "
                         + "field of their first problem")

@@ -2,13 +2,14 @@ package io.eie.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.eie.storage.RecordingSink.reading;
 import static org.awaitility.Awaitility.await;
 
 import io.eie.telemetry.DeviceKind;
+import io.eie.telemetry.Envelope;
 import io.eie.telemetry.MeterReading;
 import io.eie.telemetry.Problem;
 import io.eie.telemetry.Rejection;
-import io.eie.telemetry.Source;
 import java.math.BigDecimal;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -29,41 +30,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class BatchWriterTest {
-
-    /** A sink that records every batch it is given and answers as the real one would. */
-    static final class RecordingSink implements BatchSink {
-        final List<List<Write>> batches = Collections.synchronizedList(new ArrayList<>());
-        final AtomicInteger inFlight = new AtomicInteger();
-        final AtomicInteger mostInFlight = new AtomicInteger();
-        volatile Function<List<Write>, RuntimeException> failure = batch -> null;
-        volatile CountDownLatch gate = new CountDownLatch(0);
-
-        @Override
-        public List<Outcome> write(List<Write> batch) {
-            mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
-            try {
-                gate.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                inFlight.decrementAndGet();
-            }
-            batches.add(List.copyOf(batch));
-            RuntimeException fail = failure.apply(batch);
-            if (fail != null) {
-                throw fail;
-            }
-            return batch.stream().map(write -> write instanceof Write.RecordRejection rejection
-                    ? Outcome.rejected(rejection.rejection().problems())
-                    : Outcome.STORED).toList();
-        }
-
-        int readingsWritten() {
-            synchronized (batches) {
-                return (int) batches.stream().flatMap(List::stream).filter(Write.StoreReading.class::isInstance).count();
-            }
-        }
-    }
 
     private final RecordingSink sink = new RecordingSink();
     private BatchWriter writer;
@@ -121,104 +87,6 @@ class BatchWriterTest {
 
         sink.gate.countDown();
         assertThat(done.get(5, TimeUnit.SECONDS)).isEqualTo(Outcome.STORED);
-    }
-
-    @Test
-    void retries_while_the_database_fails_and_completes_only_after_the_commit() throws Exception {
-        writer = new BatchWriter(settings(10, 1000, Duration.ZERO), sink, WriterMetrics.unregistered());
-        AtomicInteger attempts = new AtomicInteger();
-        CountDownLatch recover = new CountDownLatch(1);
-        sink.failure = batch -> {
-            if (recover.getCount() > 0) {
-                attempts.incrementAndGet();
-                return new RuntimeException(new SQLTransientConnectionException("connection refused", "08001"));
-            }
-            return null;
-        };
-
-        CompletableFuture<Outcome> done = writer.submit(reading(1));
-        await().atMost(Duration.ofSeconds(5)).until(() -> attempts.get() >= 3);
-        assertThat(done).isNotDone();
-        assertThat(writer.storageAvailable()).isFalse();
-
-        recover.countDown();
-        assertThat(done.get(10, TimeUnit.SECONDS)).isEqualTo(Outcome.STORED);
-        assertThat(writer.storageAvailable()).isTrue();
-        assertThat(sink.readingsWritten()).isEqualTo(attempts.get() + 1);
-    }
-
-    @Test
-    void splits_a_batch_that_fails_on_its_data_and_rejects_only_the_bad_row() throws Exception {
-        writer = new BatchWriter(settings(100, 1000, Duration.ZERO), sink, WriterMetrics.unregistered());
-        sink.gate = new CountDownLatch(1);
-        sink.failure = batch -> batch.stream().anyMatch(write -> write instanceof Write.StoreReading store
-                && store.reading().deviceId().equals("M13"))
-                ? new RuntimeException(new SQLException("new row violates check constraint", "23514"))
-                : null;
-        CompletableFuture<Outcome> first = writer.submit(reading(0));
-        await().atMost(Duration.ofSeconds(5)).until(() -> writer.queued() == 0);
-        List<CompletableFuture<Outcome>> rest = new ArrayList<>();
-        for (int i = 1; i < 40; i++) {
-            rest.add(writer.submit(reading(i)));
-        }
-
-        sink.gate.countDown();
-
-        assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(Outcome.STORED);
-        for (int i = 1; i < 40; i++) {
-            Outcome outcome = rest.get(i - 1).get(5, TimeUnit.SECONDS);
-            if (i == 13) {
-                assertThat(outcome.status()).isEqualTo(Outcome.Status.REJECTED);
-                assertThat(outcome.problems().get(0).message())
-                        .isEqualTo("the database refused it: new row violates check constraint");
-            } else {
-                assertThat(outcome).as("reading %d", i).isEqualTo(Outcome.STORED);
-            }
-        }
-        List<Write> recorded = sink.batches.stream().flatMap(List::stream)
-                .filter(Write.RecordRejection.class::isInstance).toList();
-        assertThat(recorded).hasSize(1);
-        Write.RecordRejection rejection = (Write.RecordRejection) recorded.get(0);
-        assertThat(rejection.rejection().deviceId()).isEqualTo("M13");
-        assertThat(new String(rejection.rejection().payload())).contains("\"meterId\":\"M13\"");
-    }
-
-    @Test
-    void records_a_rejection_bare_when_the_database_refuses_its_reasons() throws Exception {
-        writer = new BatchWriter(settings(10, 1000, Duration.ZERO), sink, WriterMetrics.unregistered());
-        sink.failure = batch -> batch.stream().anyMatch(write -> write instanceof Write.RecordRejection record
-                && record.rejection().topic() != null)
-                ? new RuntimeException(new SQLException("unsupported Unicode escape sequence", "22P05"))
-                : null;
-        List<Problem> problems = List.of(Problem.ofPayload("the payload is not valid JSON"));
-        Write refused = new Write.RecordRejection(new Rejection(Source.MQTT, DeviceKind.METER, "meters/M1", "M1", new byte[] {1, 2},
-                problems, Instant.parse("2026-02-10T10:00:01Z")));
-
-        Outcome outcome = writer.submit(refused).get(5, TimeUnit.SECONDS);
-
-        assertThat(outcome).isEqualTo(Outcome.rejected(problems));
-        Write.RecordRejection recorded = (Write.RecordRejection) sink.batches.get(sink.batches.size() - 1).get(0);
-        assertThat(recorded.rejection().topic()).isNull();
-        assertThat(recorded.rejection().payload()).containsExactly(1, 2);
-        assertThat(recorded.rejection().problems().get(0).message()).contains("the reasons could not be stored");
-    }
-
-    @Test
-    void keeps_writing_after_an_unexpected_error_and_acknowledges_nothing_until_it_commits() throws Exception {
-        writer = new BatchWriter(settings(10, 1000, Duration.ZERO), sink, WriterMetrics.unregistered());
-        AtomicInteger failures = new AtomicInteger();
-        sink.failure = batch -> {
-            if (failures.getAndIncrement() < 2) {
-                throw new OutOfMemoryError("simulated");
-            }
-            return null;
-        };
-
-        CompletableFuture<Outcome> done = writer.submit(reading(1));
-
-        assertThat(done.get(10, TimeUnit.SECONDS)).isEqualTo(Outcome.STORED);
-        assertThat(failures.get()).isEqualTo(3);
-        assertThat(writer.submit(reading(2)).get(5, TimeUnit.SECONDS)).isEqualTo(Outcome.STORED);
     }
 
     @Test
@@ -318,19 +186,15 @@ class BatchWriterTest {
     }
 
     @Test
-    void retries_a_batch_aborted_by_a_conflict_with_another_without_reporting_an_outage() throws Exception {
-        writer = new BatchWriter(settings(10, 1000, Duration.ZERO, 2), sink, WriterMetrics.unregistered());
-        AtomicInteger deadlocks = new AtomicInteger();
-        sink.failure = batch -> deadlocks.getAndIncrement() < 3
-                ? new RuntimeException(new SQLException("deadlock detected", "40P01"))
-                : null;
+    void fails_the_writes_of_a_batch_the_sink_gave_up_on_and_goes_on_with_the_next() throws Exception {
+        writer = new BatchWriter(settings(10, 1000, Duration.ZERO), sink, WriterMetrics.unregistered());
+        sink.failure = batch -> batch.stream().anyMatch(write -> write instanceof Write.StoreReading store
+                && store.reading().deviceId().equals("M1")) ? new IllegalStateException("gave up") : null;
 
-        Outcome outcome = writer.submit(reading(1)).get(5, TimeUnit.SECONDS);
+        CompletableFuture<Outcome> givenUp = writer.submit(reading(1));
 
-        assertThat(outcome).isEqualTo(Outcome.STORED);
-        assertThat(deadlocks.get()).isEqualTo(4);
-        assertThat(writer.storageAvailable()).isTrue();
-        assertThat(sink.batches.stream().flatMap(List::stream).filter(Write.RecordRejection.class::isInstance)).isEmpty();
+        assertThatThrownBy(() -> givenUp.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalStateException.class);
+        assertThat(writer.submit(reading(2)).get(5, TimeUnit.SECONDS)).isEqualTo(Outcome.STORED);
     }
 
     @ParameterizedTest(name = "{0} writers")
@@ -360,10 +224,5 @@ class BatchWriterTest {
 
     private static BatchSettings settings(int batchSize, int capacity, Duration maxWait, int writers) {
         return new BatchSettings(batchSize, maxWait, capacity, writers, Duration.ofMillis(200), Duration.ofSeconds(5));
-    }
-
-    private static Write reading(int i) {
-        return new Write.StoreReading(new MeterReading("M" + i, Instant.parse("2026-02-10T10:00:00Z"),
-                BigDecimal.ONE, 230), Source.MQTT, "meters/M" + i, Instant.parse("2026-02-10T10:00:01Z"));
     }
 }

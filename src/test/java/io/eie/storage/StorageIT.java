@@ -3,10 +3,10 @@ package io.eie.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eie.telemetry.DeviceKind;
+import io.eie.telemetry.Envelope;
 import io.eie.telemetry.MeterReading;
 import io.eie.telemetry.Problem;
 import io.eie.telemetry.Rejection;
-import io.eie.telemetry.Source;
 import io.eie.telemetry.VehicleReading;
 import io.eie.testing.TestEngine;
 import java.math.BigDecimal;
@@ -42,7 +42,10 @@ class StorageIT {
         engine = TestEngine.start(); // a migrated database of this test's own
         jdbi = Jdbi.create(engine.database()::connect).installPlugin(new PostgresPlugin());
         partitions = new Partitions(jdbi);
-        writer = new BatchWriter(BatchSettings.DEFAULTS, new TelemetryRepository(jdbi, partitions, 64, EnergyModes.Defaults.INTERVAL),
+        // the sinks as the engine stacks them: bad rows isolated, a failing database retried
+        var repository = new TelemetryRepository(jdbi, partitions, 64, EnergyModes.Defaults.INTERVAL);
+        writer = new BatchWriter(BatchSettings.DEFAULTS,
+                new IsolatingSink(new RetryingSink(repository, BatchSettings.DEFAULTS.retryMaxDelay())),
                 WriterMetrics.unregistered());
     }
 
@@ -116,8 +119,8 @@ class StorageIT {
     @Test
     void records_rejections_with_the_payload_capped() throws Exception {
         byte[] payload = "x".repeat(100).getBytes(StandardCharsets.UTF_8);
-        Rejection rejection = new Rejection(Source.HTTP, DeviceKind.VEHICLE, null, "V9", payload,
-                List.of(new Problem("soc", "soc must be between 0 and 100%")), NOW);
+        Rejection rejection = new Rejection(Envelope.http(payload, NOW), DeviceKind.VEHICLE, "V9", payload,
+                List.of(new Problem("soc", "soc must be between 0 and 100%")));
 
         List<Outcome> outcomes = commit(List.of(new Write.RecordRejection(rejection)));
 
@@ -156,11 +159,13 @@ class StorageIT {
     }
 
     private static Write meter(String id, Instant ts, String kwh) {
-        return new Write.StoreReading(new MeterReading(id, ts, new BigDecimal(kwh), 230), Source.MQTT, "meters/" + id, NOW);
+        return new Write.StoreReading(new MeterReading(id, ts, new BigDecimal(kwh), 230),
+                Envelope.mqtt("meters/" + id, new byte[0], NOW));
     }
 
     private static Write vehicle(String id, Instant ts) {
-        return new Write.StoreReading(new VehicleReading(id, ts, 50, new BigDecimal("0.5"), 30), Source.HTTP, null, NOW);
+        return new Write.StoreReading(new VehicleReading(id, ts, 50, new BigDecimal("0.5"), 30),
+                Envelope.http(new byte[0], NOW));
     }
 
     private static String day(Instant instant) {

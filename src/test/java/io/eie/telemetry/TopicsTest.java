@@ -1,9 +1,7 @@
-package io.eie.mqtt;
+package io.eie.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.eie.telemetry.DeviceKind;
-import io.eie.telemetry.DeviceRef;
 import org.junit.jupiter.api.Test;
 
 class TopicsTest {

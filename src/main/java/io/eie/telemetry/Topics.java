@@ -1,23 +1,24 @@
-package io.eie.mqtt;
+package io.eie.telemetry;
 
-import io.eie.telemetry.DeviceKind;
-import io.eie.telemetry.DeviceRef;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** The topic layout: {@code [prefix/]meters/<meterId>} and {@code [prefix/]vehicles/<vehicleId>}. */
-final class Topics {
+/**
+ * The topic layout of the wire contract: {@code [prefix/]meters/<meterId>} and
+ * {@code [prefix/]vehicles/<vehicleId>}. The id in the topic is the device's identity.
+ */
+public final class Topics {
 
     private final String prefix;
 
     /** @param prefix {@code ""} or a prefix ending in {@code /} */
-    Topics(String prefix) {
+    public Topics(String prefix) {
         this.prefix = prefix;
     }
 
     /** The subscriptions: one per device kind, shared when a group is given. */
-    List<String> filters(String shareGroup) {
+    public List<String> filters(String shareGroup) {
         List<String> filters = new ArrayList<>();
         for (DeviceKind kind : DeviceKind.values()) {
             String filter = prefix + kind.topicSegment() + "/+";
@@ -30,7 +31,7 @@ final class Topics {
      * The device a topic names; empty when the topic is not one of ours. The id may be empty
      * ({@code vehicles/}): the parser reports that.
      */
-    Optional<DeviceRef> deviceOf(String topic) {
+    public Optional<DeviceRef> deviceOf(String topic) {
         if (!topic.startsWith(prefix)) {
             return Optional.empty();
         }

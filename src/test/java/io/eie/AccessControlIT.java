@@ -3,15 +3,15 @@ package io.eie;
 import static io.eie.MqttIngestIT.vehicle;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eie.testing.EngineExtension;
 import io.eie.testing.TestEngine;
 import io.eie.testing.TestEngine.Response;
 import java.net.http.HttpRequest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * With tokens set, {@code /v1} answers only callers that present one that may do what they ask;
@@ -23,16 +23,15 @@ class AccessControlIT {
     private static final String READ = "read-token-0123456789abcdef";
     private static final String WRITE = "write-token-0123456789abcdef";
     private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-    private static TestEngine engine;
 
-    @BeforeAll
-    static void start() {
-        engine = TestEngine.start(Map.of("EIE_API_TOKEN", API, "EIE_API_READ_TOKEN", READ, "EIE_API_WRITE_TOKEN", WRITE));
-    }
+    @RegisterExtension
+    static final EngineExtension engines = EngineExtension.withSettings(
+            Map.of("EIE_API_TOKEN", API, "EIE_API_READ_TOKEN", READ, "EIE_API_WRITE_TOKEN", WRITE));
 
-    @AfterAll
-    static void stop() {
-        engine.close();
+    private final TestEngine engine;
+
+    AccessControlIT(TestEngine engine) {
+        this.engine = engine;
     }
 
     @Test
@@ -101,7 +100,7 @@ class AccessControlIT {
         assertThat(get(null, "/metrics").status()).isEqualTo(200);
     }
 
-    private static Response get(String token, String path) {
+    private Response get(String token, String path) {
         HttpRequest.Builder request = engine.request(path).GET();
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
@@ -109,7 +108,7 @@ class AccessControlIT {
         return engine.send(request.build());
     }
 
-    private static Response ingest(String token, String json) {
+    private Response ingest(String token, String json) {
         HttpRequest.Builder request = engine.request("/v1/ingest").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json));
         if (token != null) {

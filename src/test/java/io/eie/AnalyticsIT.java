@@ -8,34 +8,39 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eie.testing.EngineExtension;
 import io.eie.testing.TestEngine;
 import io.eie.testing.TestEngine.Response;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@code GET /v1/analytics/performance/{vehicleId}} against a fixture published over MQTT, whose
  * totals are worked out by hand, with the vehicle moved from one meter to another inside the window.
  */
+@ExtendWith(EngineExtension.class)
 class AnalyticsIT {
 
     /** The fixture's reference hour, 20 hours before the test runs: inside the default 24-hour window. */
     private static final Instant T0 = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(20, ChronoUnit.HOURS);
-    private static TestEngine engine;
+    private final TestEngine engine;
+
+    AnalyticsIT(TestEngine engine) {
+        this.engine = engine;
+    }
 
     @BeforeAll
-    static void loadFixture() {
-        engine = TestEngine.start();
+    static void loadFixture(TestEngine engine) {
         // V-an is fed by M-one from T0 - 10h, then by M-two from T0 + 8h on.
         assertThat(engine.put("/v1/vehicles/V-an/meter", "{\"meterId\": \"M-one\", \"from\": \"" + at(-10 * 60) + "\"}").status())
                 .isEqualTo(200);
         assertThat(engine.put("/v1/vehicles/V-an/meter", "{\"meterId\": \"M-two\", \"from\": \"" + at(8 * 60) + "\"}").status())
                 .isEqualTo(200);
-        publish(
+        publish(engine,
                 meter("M-one", "5.0", 230, at(-6 * 60)),   // linked, but 26 h ago: before the window
                 meter("M-one", "1.1", 230, at(0)),          // counted
                 meter("M-one", "2.2", 231, at(60)),         // counted
@@ -51,17 +56,12 @@ class AnalyticsIT {
                 vehicle("V-an", 64, "2.2", 34.5, at(11 * 60)));
         // V-part is linked only from T0 + 2h: what it charged before then has no AC to compare with.
         engine.put("/v1/vehicles/V-part/meter", "{\"meterId\": \"M-part\", \"from\": \"" + at(2 * 60) + "\"}");
-        publish(vehicle("V-part", 30, "5.0", 30, at(60)), meter("M-part", "9.0", 230, at(60)),
+        publish(engine, vehicle("V-part", 30, "5.0", 30, at(60)), meter("M-part", "9.0", 230, at(60)),
                 vehicle("V-part", 40, "2.0", 31, at(3 * 60)), meter("M-part", "2.5", 230, at(3 * 60)));
         // V-bad charges through a lossy charger; V-alone has no meter.
         engine.put("/v1/vehicles/V-bad/meter", "{\"meterId\": \"M-bad\", \"from\": \"" + at(-60) + "\"}");
-        publish(meter("M-bad", "10", 230, at(60)), vehicle("V-bad", 40, "7", 31, at(60)),
+        publish(engine, meter("M-bad", "10", 230, at(60)), vehicle("V-bad", 40, "7", 31, at(60)),
                 vehicle("V-alone", 40, "3", 31, at(60)));
-    }
-
-    @AfterAll
-    static void stop() {
-        engine.close();
     }
 
     @Test
@@ -176,18 +176,14 @@ class AnalyticsIT {
     }
 
     /** Publishes each reading over MQTT to its device's topic, as devices do, and waits until all are stored. */
-    private static void publish(String... readings) {
-        long before = storedReadings();
+    private static void publish(TestEngine engine, String... readings) {
+        long before = engine.database().storedReadings();
         for (String reading : readings) {
             JsonNode json = parse(reading);
             String topic = json.has("meterId") ? "meters/" + json.get("meterId").asText() : "vehicles/" + json.get("vehicleId").asText();
             engine.publish(topic, reading);
         }
-        await().atMost(Duration.ofSeconds(20)).until(() -> storedReadings() == before + readings.length);
-    }
-
-    private static long storedReadings() {
-        return engine.count("SELECT (SELECT count(*) FROM meter_telemetry_history) + (SELECT count(*) FROM vehicle_telemetry_history)");
+        await().atMost(Duration.ofSeconds(20)).until(() -> engine.database().storedReadings() == before + readings.length);
     }
 
     private static JsonNode parse(String json) {

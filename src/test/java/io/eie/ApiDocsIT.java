@@ -3,6 +3,7 @@ package io.eie;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.eie.testing.EngineExtension;
 import io.eie.testing.TestEngine;
 import java.net.http.HttpRequest;
 import java.util.ArrayList;
@@ -13,28 +14,30 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The OpenAPI document at /openapi.json against the server that serves it, and Swagger UI at /docs. */
 class ApiDocsIT {
 
     private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch");
     private static final Pattern PATH_PARAMETER = Pattern.compile("\\{([^}]+)}");
-    private static TestEngine engine;
     private static JsonNode document;
 
-    @BeforeAll
-    static void start() {
-        // the examples carry fixed dates (2026-02-10): a retention of ten years keeps them acceptable
-        engine = TestEngine.start(Map.of("EIE_RETENTION", "3650d"));
-        document = engine.get("/openapi.json").json();
+    // the examples carry fixed dates (2026-02-10): a retention of ten years keeps them acceptable
+    @RegisterExtension
+    static final EngineExtension engines = EngineExtension.withSettings(Map.of("EIE_RETENTION", "3650d"));
+
+    private final TestEngine engine;
+
+    ApiDocsIT(TestEngine engine) {
+        this.engine = engine;
     }
 
-    @AfterAll
-    static void stop() {
-        engine.close();
+    @BeforeAll
+    static void readTheDocument(TestEngine engine) {
+        document = engine.get("/openapi.json").json();
     }
 
     @Test

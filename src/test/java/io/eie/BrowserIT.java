@@ -1,23 +1,23 @@
 package io.eie;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
+import io.eie.testing.EngineExtension;
 import io.eie.testing.EngineProcess;
-import io.eie.testing.TestEngine;
-import io.eie.testing.TestInfrastructure;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The engine's pages in a real browser: headless Chromium loads them from the built jar (as
@@ -26,37 +26,33 @@ import org.junit.jupiter.api.Test;
  * {@code eie seed}. Needs Chromium (Debian's {@code chromium} package); reported as skipped
  * without it.
  */
+@EnabledIf(value = "chromiumIsInstalled", disabledReason = "Chromium is not installed on this machine")
+@ExtendWith(EngineExtension.class)
 class BrowserIT {
 
     private static final Pattern ROW = Pattern.compile("<tr data-vehicle-id=\"([^\"]+)\"[^>]*>(.*?)</tr>");
-    private static Optional<Path> chromium;
-    private static EngineProcess engine;
+    private static final Optional<Path> CHROMIUM = List.of("/usr/bin/chromium", "/usr/bin/chromium-browser",
+            "/usr/bin/google-chrome").stream().map(Path::of).filter(Files::isExecutable).findFirst();
+
+    private final EngineProcess engine;
+
+    BrowserIT(EngineProcess engine) {
+        this.engine = engine;
+    }
+
+    static boolean chromiumIsInstalled() {
+        return CHROMIUM.isPresent();
+    }
 
     @BeforeAll
-    static void start() {
-        chromium = List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome").stream()
-                .map(Path::of).filter(Files::isExecutable).findFirst();
-        if (chromium.isEmpty()) {
-            return;
-        }
-        TestInfrastructure infrastructure = TestInfrastructure.get();
-        var env = TestEngine.environment(infrastructure, infrastructure.newDatabase(), infrastructure.newTopicPrefix());
-        engine = EngineProcess.start("browser", env);
-        EngineProcess.Finished seed = EngineProcess.run(env, "seed", "--engine", "http://127.0.0.1:" + engine.httpPort(),
+    static void seedTheDemoFleet(EngineProcess engine) {
+        EngineProcess.Finished seed = EngineProcess.run(Map.of(), "seed", "--engine", "http://127.0.0.1:" + engine.httpPort(),
                 "--vehicles", "12", "--faulty-ratio", "0.25");
         assertThat(seed.exitCode()).as(seed.output()).isZero();
     }
 
-    @AfterAll
-    static void stop() {
-        if (engine != null) {
-            engine.close();
-        }
-    }
-
     @Test
     void the_dashboard_draws_the_fleet_table_and_the_vehicle_charts() throws Exception {
-        assumeThat(chromium).as("Chromium is not installed on this machine").isPresent();
         String url = "http://127.0.0.1:" + engine.httpPort() + "/";
 
         String dom = run("--dump-dom", url);
@@ -85,7 +81,6 @@ class BrowserIT {
 
     @Test
     void swagger_ui_renders_the_api() throws Exception {
-        assumeThat(chromium).as("Chromium is not installed on this machine").isPresent();
         String url = "http://127.0.0.1:" + engine.httpPort() + "/docs";
 
         String dom = run("--dump-dom", url);
@@ -109,7 +104,7 @@ class BrowserIT {
 
     private static String run(String... arguments) throws Exception {
         Path profile = Files.createTempDirectory("eie-chromium");
-        List<String> command = new ArrayList<>(List.of(chromium.orElseThrow().toString(), "--headless", "--no-sandbox",
+        List<String> command = new ArrayList<>(List.of(CHROMIUM.orElseThrow().toString(), "--headless", "--no-sandbox",
                 "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--user-data-dir=" + profile, "--virtual-time-budget=15000"));

@@ -2,22 +2,21 @@ package io.eie;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eie.testing.EngineExtension;
 import io.eie.testing.EngineProcess;
 import io.eie.testing.EngineProcess.Finished;
 import io.eie.testing.TestEngine;
-import io.eie.testing.TestInfrastructure;
 import io.eie.testing.TestInfrastructure.TestDatabase;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code eie} as an operator runs it: the built jar, in a process of its own. */
+@ExtendWith(EngineExtension.class)
 class CommandLineIT {
-
-    private static final String STORED = "SELECT (SELECT count(*) FROM vehicle_telemetry_history)"
-            + " + (SELECT count(*) FROM meter_telemetry_history)";
 
     @Test
     void lists_its_commands() {
@@ -61,10 +60,8 @@ class CommandLineIT {
     }
 
     @Test
-    void migrates_a_database_and_finds_nothing_to_do_the_second_time() {
-        TestInfrastructure infrastructure = TestInfrastructure.get();
-        TestDatabase database = infrastructure.newDatabase();
-        Map<String, String> env = TestEngine.environment(infrastructure, database, infrastructure.newTopicPrefix());
+    void migrates_a_database_and_finds_nothing_to_do_the_second_time(TestDatabase database) {
+        Map<String, String> env = TestEngine.environment(database);
 
         Finished first = EngineProcess.run(env, "migrate");
         Finished second = EngineProcess.run(env, "migrate");
@@ -116,7 +113,7 @@ class CommandLineIT {
     }
 
     private static List<Long> counts(TestEngine engine) {
-        return List.of(engine.count(STORED), engine.count("SELECT count(*) FROM vehicle_meter_link"),
+        return List.of(engine.database().storedReadings(), engine.count("SELECT count(*) FROM vehicle_meter_link"),
                 engine.count("SELECT count(*) FROM vehicle_live_status"), engine.count("SELECT count(*) FROM meter_live_status"),
                 engine.count("SELECT count(*) FROM rejected_telemetry"));
     }

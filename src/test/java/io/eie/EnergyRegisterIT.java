@@ -3,31 +3,27 @@ package io.eie;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.eie.testing.EngineExtension;
 import io.eie.testing.TestEngine;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A meter that reports a cumulative register (as OCPP's Energy.Active.Import.Register does), with
  * a reset when it was replaced: every view derives the same energy from it, hand-computed here.
  */
+@ExtendWith(EngineExtension.class)
 class EnergyRegisterIT {
 
     private static final Instant H0 = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(5, ChronoUnit.HOURS);
-    private static TestEngine engine;
 
-    @BeforeAll
-    static void start() {
-        engine = TestEngine.start();
-    }
+    private final TestEngine engine;
 
-    @AfterAll
-    static void stop() {
-        engine.close();
+    EnergyRegisterIT(TestEngine engine) {
+        this.engine = engine;
     }
 
     @Test
@@ -97,7 +93,7 @@ class EnergyRegisterIT {
         assertThat(engine.put("/v1/vehicles/V1/settings", "[]").status()).isEqualTo(400);
     }
 
-    private static void post(List<String> readings) {
+    private void post(List<String> readings) {
         TestEngine.Response response = engine.post("/v1/ingest", "[" + String.join(",", readings) + "]");
         assertThat(response.status()).as(response.raw().body()).isEqualTo(200);
         assertThat(response.json().get("accepted").asInt()).isEqualTo(readings.size());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.eie.physics.ChargingPair;
 import io.eie.seed.DemoFleet;
+import io.eie.testing.EngineExtension;
 import io.eie.testing.TestEngine;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -15,9 +16,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The fleet view on a day of the simulator's physics: 30 vehicle-meter pairs, a fifth of the
@@ -25,18 +26,23 @@ import org.junit.jupiter.api.Test;
  * meter, one without a link, one whose meter never reports, one that never reports itself, and a
  * pair that reports cumulative registers, with a reset.
  */
+@ExtendWith(EngineExtension.class)
 class FleetAnalyticsIT {
 
     private static final Instant END = Instant.now().truncatedTo(ChronoUnit.HOURS);
     private static final Instant START = END.minus(24, ChronoUnit.HOURS);
     private static final String WINDOW = "from=" + START + "&to=" + END;
 
-    private static TestEngine engine;
     private static DemoFleet fleet;
 
+    private final TestEngine engine;
+
+    FleetAnalyticsIT(TestEngine engine) {
+        this.engine = engine;
+    }
+
     @BeforeAll
-    static void loadADayOfTheFleet() {
-        engine = TestEngine.start();
+    static void loadADayOfTheFleet(TestEngine engine) {
         fleet = new DemoFleet(30, "FV", "FM", 0.2, START, Duration.ofHours(24), 42);
         List<String> readings = new ArrayList<>(fleet.readings());
         DemoFleet others = new DemoFleet(1, "WRONG-V", "IDLE-M", 0, START, Duration.ofHours(24), 7);
@@ -55,12 +61,12 @@ class FleetAnalyticsIT {
             readings.add(meter("SWITCH-MB", "0.1", at));
         }
         for (ChargingPair pair : fleet.pairs()) {
-            link(pair.vehicleId, pair.meterId);
+            link(engine, pair.vehicleId, pair.meterId);
         }
-        link("WRONG-V001", "IDLE-M");
-        link("SILENT-METER-V", "NEVER-M");
-        link("GHOST-V", "ORPHAN-M");
-        link("SWITCH-V", "SWITCH-MA");
+        link(engine, "WRONG-V001", "IDLE-M");
+        link(engine, "SILENT-METER-V", "NEVER-M");
+        link(engine, "GHOST-V", "ORPHAN-M");
+        link(engine, "SWITCH-V", "SWITCH-MA");
         assertThat(engine.put("/v1/vehicles/SWITCH-V/meter", "{\"meterId\": \"SWITCH-MB\", \"from\": \""
                 + START.plus(12, ChronoUnit.HOURS) + "\"}").status()).isEqualTo(200);
         for (int i = 0; i < readings.size(); i += 10_000) {
@@ -71,11 +77,6 @@ class FleetAnalyticsIT {
         }
         // SILENT-METER-V reports; its meter does not
         engine.post("/v1/ingest", vehicle("SILENT-METER-V", "0.3", END.minus(3, ChronoUnit.HOURS)));
-    }
-
-    @AfterAll
-    static void stop() {
-        engine.close();
     }
 
     @Test
@@ -236,7 +237,7 @@ class FleetAnalyticsIT {
         return flags;
     }
 
-    private static void link(String vehicleId, String meterId) {
+    private static void link(TestEngine engine, String vehicleId, String meterId) {
         TestEngine.Response response = engine.put("/v1/vehicles/" + vehicleId + "/meter",
                 "{\"meterId\": \"" + meterId + "\", \"from\": \"" + START.minus(1, ChronoUnit.HOURS) + "\"}");
         assertThat(response.status()).as(response.raw().body()).isEqualTo(200);

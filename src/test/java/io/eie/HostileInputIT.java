@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eie.testing.EngineExtension;
 import io.eie.testing.TestEngine;
 import io.eie.testing.TestEngine.Response;
 import java.io.BufferedInputStream;
@@ -23,10 +24,9 @@ import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -35,19 +35,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * What an attacker or a broken device sends, through both doors, against an engine with its
  * default limits: each gets its own clear error, and nothing is stored.
  */
+@ExtendWith(EngineExtension.class)
 class HostileInputIT {
 
     private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-    private static TestEngine engine;
+    private final TestEngine engine;
 
-    @BeforeAll
-    static void start() {
-        engine = TestEngine.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        engine.close();
+    HostileInputIT(TestEngine engine) {
+        this.engine = engine;
     }
 
     @AfterEach
@@ -128,7 +123,7 @@ class HostileInputIT {
      * headers, so its answer is never lost to a connection closed while the body still flows.
      * (The JDK 17 HTTP client waits forever for a 100 that a refusal never sends.)
      */
-    private static Map.Entry<Integer, JsonNode> postAskingFirst(byte[] body) throws IOException {
+    private Map.Entry<Integer, JsonNode> postAskingFirst(byte[] body) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", engine.app().httpPort())) {
             socket.setSoTimeout(30_000);
             OutputStream out = socket.getOutputStream();

@@ -2,8 +2,8 @@ package io.eie;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eie.testing.EngineExtension;
 import io.eie.testing.TestEngine;
-import io.eie.testing.TestInfrastructure;
 import io.eie.testing.TestInfrastructure.TestDatabase;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The hourly rollups the writer keeps always equal what history says, however the readings
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * report energy. Each test compares every rollup row with a recomputation from history by one
  * plain query, both ways round.
  */
+@ExtendWith(EngineExtension.class)
 class HourlyRollupIT {
 
     private static final Instant HOUR = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(30, ChronoUnit.HOURS);
@@ -137,8 +139,7 @@ class HourlyRollupIT {
     }
 
     @Test
-    void rebuilds_the_rollups_when_the_configured_default_changes_between_runs() {
-        TestDatabase database = TestInfrastructure.get().newDatabase();
+    void rebuilds_the_rollups_when_the_configured_default_changes_between_runs(TestDatabase database) {
         List<String> readings = new ArrayList<>();
         for (int minute = 0; minute < 120; minute += 2) {
             readings.add(meter("M1", minute, 50 + minute / 10.0));

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.eie.testing.EngineExtension;
 import io.eie.testing.TestEngine;
 import io.eie.testing.TestEngine.Response;
 import java.net.http.HttpRequest;
@@ -18,24 +19,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The HTTP API: ingest, links, live state, errors, health. */
 class HttpApiIT {
 
     private static final Instant BASE = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(3, ChronoUnit.HOURS);
-    private static TestEngine engine;
 
-    @BeforeAll
-    static void start() {
-        engine = TestEngine.start(Map.of("EIE_HTTP_MAX_BODY", "64KB", "EIE_HTTP_MAX_READINGS", "100"));
-    }
+    @RegisterExtension
+    static final EngineExtension engines = EngineExtension.withSettings(
+            Map.of("EIE_HTTP_MAX_BODY", "64KB", "EIE_HTTP_MAX_READINGS", "100"));
 
-    @AfterAll
-    static void stop() {
-        engine.close();
+    private final TestEngine engine;
+
+    HttpApiIT(TestEngine engine) {
+        this.engine = engine;
     }
 
     @Test

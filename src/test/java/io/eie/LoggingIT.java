@@ -5,9 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eie.testing.EngineExtension;
 import io.eie.testing.EngineProcess;
 import io.eie.testing.TestEngine;
-import io.eie.testing.TestInfrastructure;
+import io.eie.testing.TestInfrastructure.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -18,22 +19,21 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The engine's log as an operator's log shipper sees it: JSON lines, a periodic summary, no payloads. */
+@ExtendWith(EngineExtension.class)
 class LoggingIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String MARKER = "payload-text-that-must-not-be-logged";
 
     @Test
-    void writes_json_lines_with_a_summary_and_never_a_payload() throws Exception {
-        TestInfrastructure infrastructure = TestInfrastructure.get();
-        Map<String, String> env = new HashMap<>(TestEngine.environment(infrastructure, infrastructure.newDatabase(),
-                infrastructure.newTopicPrefix()));
+    void writes_json_lines_with_a_summary_and_never_a_payload(TestDatabase database) throws Exception {
+        Map<String, String> env = TestEngine.environment(database);
         env.put("EIE_LOG_FORMAT", "json");
         env.put("EIE_LOG_SUMMARY_INTERVAL", "1s");
         Path log;

@@ -15,6 +15,7 @@ import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import io.eie.testing.EngineExtension;
 import io.eie.testing.OwnedBroker;
 import io.eie.testing.TestEngine;
 import java.io.IOException;
@@ -27,9 +28,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The broker configuration the project ships ({@code mosquitto/}), run in a real Mosquitto with
@@ -42,12 +44,24 @@ class MosquittoConfigIT {
     private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     private static final String ENGINE_PASSWORD = "engine-secret-1234";
     private static final String DEVICE_PASSWORD = "device-secret-1234";
+    /** Closed after the extension has stopped the engine that is connected to it. */
+    @AutoClose
     private static OwnedBroker broker;
-    private static TestEngine engine;
     private static Path config;
 
+    /** The engine, logged in as its user to the broker that {@link #startTheBroker} starts. */
+    @RegisterExtension
+    static final EngineExtension engines = EngineExtension.withSettings(() -> Map.of("EIE_MQTT_URL", broker.url(),
+            "EIE_MQTT_TOPIC_PREFIX", "", "EIE_MQTT_USERNAME", "eie-engine", "EIE_MQTT_PASSWORD", ENGINE_PASSWORD));
+
+    private final TestEngine engine;
+
+    MosquittoConfigIT(TestEngine engine) {
+        this.engine = engine;
+    }
+
     @BeforeAll
-    static void start() throws Exception {
+    static void startTheBroker() throws Exception {
         assumeThat(OwnedBroker.mosquittoBinary()).as("Mosquitto is not installed on this machine").isPresent();
         config = Files.createTempDirectory("eie-mosquitto-config");
         OwnedBroker.openToAll(config);
@@ -63,18 +77,6 @@ class MosquittoConfigIT {
                 .replace("listener 1883", "listener " + port + " 127.0.0.1")
                 .replace("/mosquitto/config/", config + "/")
                 .replace("/mosquitto/data/", config + "/"));
-        engine = TestEngine.start(Map.of("EIE_MQTT_URL", broker.url(), "EIE_MQTT_TOPIC_PREFIX", "",
-                "EIE_MQTT_USERNAME", "eie-engine", "EIE_MQTT_PASSWORD", ENGINE_PASSWORD));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (engine != null) {
-            engine.close();
-        }
-        if (broker != null) {
-            broker.close();
-        }
     }
 
     @Test

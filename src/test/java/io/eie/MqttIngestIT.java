@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.eie.testing.EngineExtension;
 import io.eie.testing.RawMqtt;
 import io.eie.testing.TestEngine;
 import io.eie.testing.TestInfrastructure;
@@ -12,25 +13,20 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Readings published over MQTT, as devices send them, end up in the history and live tables. */
+@ExtendWith(EngineExtension.class)
 class MqttIngestIT {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static TestEngine engine;
     private static final Instant BASE = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(2, ChronoUnit.HOURS);
 
-    @BeforeAll
-    static void start() {
-        engine = TestEngine.start();
-    }
+    private final TestEngine engine;
 
-    @AfterAll
-    static void stop() {
-        engine.close();
+    MqttIngestIT(TestEngine engine) {
+        this.engine = engine;
     }
 
     @Test

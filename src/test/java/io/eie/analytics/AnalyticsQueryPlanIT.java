@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.eie.storage.Partitions;
+import io.eie.testing.EngineExtension;
 import io.eie.testing.TestEngine;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,23 +15,22 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.postgres.PostgresPlugin;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The analytics read one device's range of the {@code (id, ts)} primary key in the partitions the
  * window touches, never a whole table: the plans, on three days of history for 200 devices.
  */
+@ExtendWith(EngineExtension.class)
 class AnalyticsQueryPlanIT {
 
     private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MINUTES);
-    private static TestEngine engine;
     private static Jdbi jdbi;
 
     @BeforeAll
-    static void loadHistory() {
-        engine = TestEngine.start();
+    static void loadHistory(TestEngine engine) {
         jdbi = Jdbi.create(engine.database()::connect).installPlugin(new PostgresPlugin());
         new Partitions(jdbi).createAhead(NOW.minus(3, ChronoUnit.DAYS), 3);
         // 200 meters and 200 vehicles, a reading every two minutes for three days (432,000 rows a
@@ -50,8 +50,8 @@ class AnalyticsQueryPlanIT {
         engine.execute("INSERT INTO vehicle_meter_link (vehicle_id, meter_id, valid_from, valid_to) VALUES "
                 + "('V7', 'M7', now() - interval '10 days', now() - interval '12 hours'), "
                 + "('V7', 'M8', now() - interval '12 hours', NULL)");
-        vacuumUntilAllVisible("meter_telemetry_history");
-        vacuumUntilAllVisible("vehicle_telemetry_history");
+        vacuumUntilAllVisible(engine, "meter_telemetry_history");
+        vacuumUntilAllVisible(engine, "vehicle_telemetry_history");
     }
 
     /**
@@ -59,17 +59,12 @@ class AnalyticsQueryPlanIT {
      * that index-only scans need no heap fetches. A concurrent autovacuum ANALYZE can hold back a
      * single VACUUM, hence the retries.
      */
-    private static void vacuumUntilAllVisible(String table) {
+    private static void vacuumUntilAllVisible(TestEngine engine, String table) {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
             engine.execute("VACUUM ANALYZE " + table);
             return engine.count("SELECT count(*) FROM pg_class WHERE relname LIKE '" + table + "_p%' "
                     + "AND relkind = 'r' AND relallvisible < relpages") == 0;
         });
-    }
-
-    @AfterAll
-    static void stop() {
-        engine.close();
     }
 
     @Test

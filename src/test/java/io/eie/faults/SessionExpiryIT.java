@@ -30,7 +30,7 @@ class SessionExpiryIT {
         try (OwnedBroker broker = OwnedBroker.start(OwnedBroker.Kind.ENGINE_BROKER, "session-expiry");
              TestEngine engine = TestEngine.start(Map.of("EIE_MQTT_URL", broker.url()))) {
             publish(broker, engine.topicPrefix() + "vehicles/V-before", vehicle("V-before", 40, at));
-            await().atMost(Duration.ofSeconds(20)).until(() -> stored(engine, "V-before") == 1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> engine.database().storedReadingsOf("V-before") == 1);
 
             broker.stop();
             broker.wipe();
@@ -38,7 +38,7 @@ class SessionExpiryIT {
 
             await().atMost(Duration.ofSeconds(60)).until(() -> engine.get("/ready").status() == 200);
             publish(broker, engine.topicPrefix() + "vehicles/V-after", vehicle("V-after", 41, at));
-            await().atMost(Duration.ofSeconds(30)).until(() -> stored(engine, "V-after") == 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> engine.database().storedReadingsOf("V-after") == 1);
             assertThat(engine.metric("eie_mqtt_reconnects_total")).isGreaterThanOrEqualTo(1);
         }
     }
@@ -54,9 +54,5 @@ class SessionExpiryIT {
     private static String vehicle(String id, int soc, Instant at) {
         return "{\"vehicleId\": \"" + id + "\", \"soc\": " + soc + ", \"kwhDeliveredDc\": 1, \"batteryTemp\": 30, "
                 + "\"timestamp\": \"" + at + "\"}";
-    }
-
-    private static long stored(TestEngine engine, String vehicle) {
-        return engine.count("SELECT count(*) FROM vehicle_telemetry_history WHERE vehicle_id = '" + vehicle + "'");
     }
 }

@@ -4,15 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
+import io.eie.testing.EngineExtension;
 import io.eie.testing.EngineProcess;
 import io.eie.testing.OwnedBroker;
 import io.eie.testing.ReadingStream;
 import io.eie.testing.TestEngine;
-import io.eie.testing.TestInfrastructure;
 import io.eie.testing.TestInfrastructure.TestDatabase;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * the start; HiveMQ (the engine's own broker) keeps giving messages to a member that has some in
  * flight, so the second instance works once the first is gone.
  */
+@ExtendWith(EngineExtension.class)
 class SharedSubscriptionIT {
 
     private static final int READINGS = 8_000;
@@ -32,22 +34,22 @@ class SharedSubscriptionIT {
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(OwnedBroker.Kind.class)
-    void instances_share_the_load_and_store_every_reading_once_though_one_is_killed(OwnedBroker.Kind kind) throws Exception {
+    void instances_share_the_load_and_store_every_reading_once_though_one_is_killed(OwnedBroker.Kind kind, TestDatabase database)
+            throws Exception {
         assumeThat(kind.available()).as("Mosquitto is not installed on this machine").isTrue();
-        TestInfrastructure infrastructure = TestInfrastructure.get();
-        TestDatabase database = infrastructure.newDatabase();
-        String prefix = infrastructure.newTopicPrefix();
+        Map<String, String> shared = TestEngine.environment(database);
+        String prefix = shared.get("EIE_MQTT_TOPIC_PREFIX");
         EngineProcess[] instances = new EngineProcess[2];
         EngineProcess restarted = null;
         try (OwnedBroker broker = OwnedBroker.start(kind, "shared-" + kind.name().toLowerCase())) {
-            Map<String, String> a = instance(infrastructure, database, prefix, broker, "a");
-            Map<String, String> b = instance(infrastructure, database, prefix, broker, "b");
+            Map<String, String> a = instance(shared, broker, "a");
+            Map<String, String> b = instance(shared, broker, "b");
             instances[0] = EngineProcess.start("shared-a", a);
             instances[1] = EngineProcess.start("shared-b", b);
             try (ReadingStream fleet = ReadingStream.start(broker.host(), broker.port(), prefix, READINGS, 80, 900,
-                    () -> stored(database))) {
+                    database::storedReadings)) {
 
-                await().atMost(Duration.ofSeconds(60)).until(() -> stored(database) >= 2_500);
+                await().atMost(Duration.ofSeconds(60)).until(() -> database.storedReadings() >= 2_500);
                 double storedByA = instances[0].metric(STORED);
                 double storedByB = instances[1].metric(STORED);
                 if (kind == OwnedBroker.Kind.MOSQUITTO) {
@@ -58,10 +60,10 @@ class SharedSubscriptionIT {
                 EngineProcess survivor = instances[1 - busiest];
                 double survivorBefore = survivor.metric(STORED);
                 instances[busiest].kill();
-                long storedAtKill = stored(database);
+                long storedAtKill = database.storedReadings();
 
                 // the survivor takes over (Mosquitto goes on queueing the dead one's turns in its session)
-                await().atMost(Duration.ofSeconds(60)).until(() -> stored(database) >= storedAtKill + 100);
+                await().atMost(Duration.ofSeconds(60)).until(() -> database.storedReadings() >= storedAtKill + 100);
                 assertThat(survivor.metric(STORED)).as("the survivor took over").isGreaterThan(survivorBefore);
                 restarted = EngineProcess.start("shared-" + (busiest == 0 ? "a" : "b") + "-again", busiest == 0 ? a : b);
                 fleet.awaitPublished(Duration.ofSeconds(120));
@@ -69,7 +71,7 @@ class SharedSubscriptionIT {
                 Thread.sleep(1_000); // a duplicate still on its way would show now
             }
 
-            assertThat(stored(database)).isEqualTo(READINGS);
+            assertThat(database.storedReadings()).isEqualTo(READINGS);
             assertThat(database.count("SELECT count(DISTINCT (vehicle_id, ts)) FROM vehicle_telemetry_history")).isEqualTo(READINGS);
             assertThat(database.count("SELECT count(*) FROM rejected_telemetry")).isZero();
         } finally {
@@ -82,17 +84,12 @@ class SharedSubscriptionIT {
     }
 
     /** One instance's settings: the same database, broker, topics and share group; its own client id. */
-    private static Map<String, String> instance(TestInfrastructure infrastructure, TestDatabase database, String prefix,
-                                                OwnedBroker broker, String name) {
-        Map<String, String> env = new HashMap<>(TestEngine.environment(infrastructure, database, prefix));
+    private static Map<String, String> instance(Map<String, String> shared, OwnedBroker broker, String name) {
+        Map<String, String> env = new HashMap<>(shared);
         env.put("EIE_MQTT_URL", broker.url());
         env.put("EIE_MQTT_SHARE_GROUP", "engines");
         env.put("EIE_MQTT_CLIENT_ID", env.get("EIE_MQTT_CLIENT_ID") + "-" + name);
         env.put("EIE_BATCH_MAX_WAIT", "50ms");
         return env;
-    }
-
-    private static long stored(TestDatabase database) {
-        return database.count("SELECT count(*) FROM vehicle_telemetry_history");
     }
 }

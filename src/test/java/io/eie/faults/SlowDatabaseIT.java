@@ -4,14 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
+import io.eie.testing.EngineExtension;
 import io.eie.testing.OwnedBroker;
 import io.eie.testing.ReadingStream;
 import io.eie.testing.TestEngine;
-import io.eie.testing.TestInfrastructure;
 import io.eie.testing.TestInfrastructure.TestDatabase;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * engine holds stays within its two bounds, {@code EIE_QUEUE_CAPACITY} queued writes and {@code
  * EIE_MQTT_RECEIVE_MAXIMUM} unacknowledged messages. Nothing is dropped.
  */
+@ExtendWith(EngineExtension.class)
 class SlowDatabaseIT {
 
     private static final int READINGS = 3_000;
@@ -29,9 +31,9 @@ class SlowDatabaseIT {
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(OwnedBroker.Kind.class)
-    void holds_a_bounded_amount_while_the_database_lags_and_drops_nothing(OwnedBroker.Kind kind) throws Exception {
+    void holds_a_bounded_amount_while_the_database_lags_and_drops_nothing(OwnedBroker.Kind kind, TestDatabase database)
+            throws Exception {
         assumeThat(kind.available()).as("Mosquitto is not installed on this machine").isTrue();
-        TestDatabase database = TestInfrastructure.get().newDatabase();
         try (OwnedBroker broker = OwnedBroker.start(kind, "slow-db-" + kind.name().toLowerCase());
              TestEngine engine = TestEngine.start(database, Map.of(
                      "EIE_MQTT_URL", broker.url(),
@@ -50,13 +52,13 @@ class SlowDatabaseIT {
             AtomicLong largestBacklogAtBroker = new AtomicLong();
 
             try (ReadingStream fleet = ReadingStream.start(broker.host(), broker.port(), engine.topicPrefix(), READINGS,
-                    50, READINGS, () -> stored(database))) {
+                    50, READINGS, database::storedReadings)) {
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20)).until(() -> {
                     deepestQueue.accumulateAndGet((long) engine.metric("eie_queue_depth"), Math::max);
                     mostUnacknowledged.accumulateAndGet((long) engine.metric("eie_mqtt_unacknowledged"), Math::max);
                     largestBacklogAtBroker.accumulateAndGet(fleet.published() - (long) engine.metric("eie_mqtt_received_total"),
                             Math::max);
-                    return stored(database) == READINGS;
+                    return database.storedReadings() == READINGS;
                 });
             }
             Thread.sleep(500); // a duplicate still on its way would show now
@@ -75,12 +77,8 @@ class SlowDatabaseIT {
                 assertThat(largestBacklogAtBroker.get()).as("the backlog waited at the broker, not in the engine")
                         .isGreaterThan(RECEIVE_MAXIMUM);
             }
-            assertThat(stored(database)).isEqualTo(READINGS);
+            assertThat(database.storedReadings()).isEqualTo(READINGS);
             assertThat(database.count("SELECT count(*) FROM rejected_telemetry")).isZero();
         }
-    }
-
-    private static long stored(TestDatabase database) {
-        return database.count("SELECT count(*) FROM vehicle_telemetry_history");
     }
 }

@@ -99,9 +99,18 @@ public final class TestEngine implements AutoCloseable {
         }
     }
 
-    /** The variables that point an engine (in this JVM or another) at the test infrastructure. */
-    public static Map<String, String> environment(TestInfrastructure infrastructure, TestDatabase database,
-                                                  String topicPrefix) {
+    /**
+     * The variables that point an engine (in this JVM or another) at the test infrastructure, at
+     * this database and at a topic prefix of its own ({@code EIE_MQTT_TOPIC_PREFIX}): a new map,
+     * the caller's to add to.
+     */
+    public static Map<String, String> environment(TestDatabase database) {
+        TestInfrastructure infrastructure = TestInfrastructure.get();
+        return environment(infrastructure, database, infrastructure.newTopicPrefix());
+    }
+
+    private static Map<String, String> environment(TestInfrastructure infrastructure, TestDatabase database,
+                                                   String topicPrefix) {
         Map<String, String> env = new HashMap<>();
         env.put("EIE_DATABASE_URL", database.jdbcUrl());
         if (database.username() != null) {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * The PostgreSQL server and MQTT broker the integration tests run against: the ones named by
  * {@code EIE_TEST_DATABASE_URL} and {@code EIE_TEST_MQTT_URL} when set, otherwise an embedded
  * PostgreSQL and an embedded broker on free ports, started once per test run. Every test gets a
- * database of its own ({@link #newDatabase()}) and a topic prefix of its own ({@link #newTopicPrefix()}).
+ * database of its own ({@link #newDatabase()}) and a topic prefix of its own ({@link #newTopicPrefix()}),
+ * handed to it by {@link EngineExtension}.
  */
 public final class TestInfrastructure {
 
@@ -48,6 +50,37 @@ public final class TestInfrastructure {
                  ResultSet rows = statement.executeQuery(sql)) {
                 rows.next();
                 return rows.getLong(1);
+            } catch (SQLException e) {
+                throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** How many readings are stored: the rows of both history tables, the vehicles' and the meters'. */
+        public long storedReadings() {
+            return storedReadings("true", null);
+        }
+
+        /** How many readings of this device, a vehicle or a meter, are stored. */
+        public long storedReadingsOf(String deviceId) {
+            return storedReadings("device_id = ?", deviceId);
+        }
+
+        /** How many readings of every device but this one are stored. */
+        public long storedReadingsExcept(String deviceId) {
+            return storedReadings("device_id <> ?", deviceId);
+        }
+
+        private long storedReadings(String condition, String deviceId) {
+            String sql = "SELECT count(*) FROM (SELECT vehicle_id AS device_id FROM vehicle_telemetry_history "
+                    + "UNION ALL SELECT meter_id FROM meter_telemetry_history) AS stored WHERE " + condition;
+            try (Connection connection = connect(); PreparedStatement statement = connection.prepareStatement(sql)) {
+                if (deviceId != null) {
+                    statement.setString(1, deviceId);
+                }
+                try (ResultSet rows = statement.executeQuery()) {
+                    rows.next();
+                    return rows.getLong(1);
+                }
             } catch (SQLException e) {
                 throw new IllegalStateException(sql + ": " + e.getMessage(), e);
             }

@@ -160,7 +160,7 @@ public final class App implements AutoCloseable {
                 new Analytics(database.jdbi(), config.analytics(), energyModes),
                 new HourlyAnalytics(database.jdbi(), config.analytics()), new RejectionLog(database.jdbi()),
                 ingestRates::current);
-        http = new HttpApi(config.http(), parser, intake, retrying::storageAvailable, services, readiness, metrics, clock);
+        http = new HttpApi(config.http(), intake, retrying::storageAvailable, services, readiness, metrics, clock);
         http.start();
     }
 

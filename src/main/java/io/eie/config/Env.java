@@ -1,6 +1,6 @@
 package io.eie.config;
 
-import io.eie.telemetry.Durations;
+import io.eie.units.Durations;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;

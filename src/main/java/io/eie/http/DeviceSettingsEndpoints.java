@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.eie.storage.EnergyModes;
 import io.eie.telemetry.DeviceKind;
 import io.eie.telemetry.EnergyMode;
-import io.eie.telemetry.ReadingParser;
 import io.javalin.http.Context;
 
 /**
@@ -25,11 +24,9 @@ final class DeviceSettingsEndpoints {
     }
 
     private final EnergyModes modes;
-    private final ReadingParser parser;
 
-    DeviceSettingsEndpoints(EnergyModes modes, ReadingParser parser) {
+    DeviceSettingsEndpoints(EnergyModes modes) {
         this.modes = modes;
-        this.parser = parser;
     }
 
     void showMeter(Context ctx) {
@@ -56,7 +53,7 @@ final class DeviceSettingsEndpoints {
     /** {@code PUT {"energyReporting": "register"}}: the device's own mode; its hourly rollups are rebuilt to match. */
     private void change(Context ctx, DeviceKind kind) {
         String deviceId = Params.deviceId(ctx, kind.idField());
-        JsonNode body = Params.jsonObject(ctx, parser, "{\"energyReporting\": \"register\"}");
+        JsonNode body = Params.jsonObject(ctx, "{\"energyReporting\": \"register\"}");
         JsonNode value = body.get("energyReporting");
         if (value == null || value.isNull()) {
             throw ApiError.badRequest("energyReporting", "energyReporting is required: interval or register");

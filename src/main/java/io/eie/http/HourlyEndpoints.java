@@ -7,7 +7,7 @@ import io.eie.analytics.HourlyAnalytics;
 import io.eie.analytics.HourlyAnalytics.Cursor;
 import io.eie.analytics.HourlyAnalytics.FleetQuery;
 import io.eie.analytics.Analytics;
-import io.eie.telemetry.Durations;
+import io.eie.units.Durations;
 import io.javalin.http.Context;
 import java.math.BigDecimal;
 import java.net.URLEncoder;

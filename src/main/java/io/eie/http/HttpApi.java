@@ -14,7 +14,6 @@ import io.eie.intake.Intake;
 import io.eie.storage.RejectionLog;
 import io.eie.storage.VehicleMeterLinks;
 import io.eie.telemetry.Problem;
-import io.eie.telemetry.ReadingParser;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -62,7 +61,7 @@ public final class HttpApi implements AutoCloseable {
      * @param readiness named checks behind {@code /ready}, such as "database" and "mqtt"
      * @param metrics   the engine's meters: the ingest endpoint's join them, and {@code /metrics} shows them
      */
-    public HttpApi(HttpSettings settings, ReadingParser parser, Intake intake, BooleanSupplier storageAvailable,
+    public HttpApi(HttpSettings settings, Intake intake, BooleanSupplier storageAvailable,
                    Services services,
                    Map<String, BooleanSupplier> readiness, PrometheusMeterRegistry metrics, Clock clock) {
         ObjectMapper json = jsonMapper();
@@ -73,8 +72,8 @@ public final class HttpApi implements AutoCloseable {
             return thread;
         });
         var ingest = new IngestEndpoint(settings, intake, storageAvailable, clock, responder, metrics);
-        var linkEndpoints = new LinkEndpoints(services.links(), parser, settings, clock);
-        var deviceSettings = new DeviceSettingsEndpoints(services.energyModes(), parser);
+        var linkEndpoints = new LinkEndpoints(services.links(), settings, clock);
+        var deviceSettings = new DeviceSettingsEndpoints(services.energyModes());
         var reads = new ReadEndpoints(services.analytics(), clock);
         var hourly = new HourlyEndpoints(services.hourly(), services.analytics(), services.ingestRate(), clock);
         var rejections = new RejectionEndpoint(services.rejections());

@@ -3,7 +3,7 @@ package io.eie.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.eie.storage.VehicleMeterLinks;
 import io.eie.storage.VehicleMeterLinks.Link;
-import io.eie.telemetry.ReadingParser;
+import io.eie.telemetry.DeviceId;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Instant;
@@ -17,13 +17,11 @@ final class LinkEndpoints {
     }
 
     private final VehicleMeterLinks links;
-    private final ReadingParser parser;
     private final HttpSettings settings;
     private final Clock clock;
 
-    LinkEndpoints(VehicleMeterLinks links, ReadingParser parser, HttpSettings settings, Clock clock) {
+    LinkEndpoints(VehicleMeterLinks links, HttpSettings settings, Clock clock) {
         this.links = links;
-        this.parser = parser;
         this.settings = settings;
         this.clock = clock;
     }
@@ -41,13 +39,13 @@ final class LinkEndpoints {
     /** {@code PUT {"meterId", "from"?}}: links the vehicle to a meter, closing the previous link then. */
     void link(Context ctx) {
         String vehicleId = Params.deviceId(ctx, "vehicleId");
-        JsonNode body = Params.jsonObject(ctx, parser, "{\"meterId\": \"M2001\"}");
+        JsonNode body = Params.jsonObject(ctx, "{\"meterId\": \"M2001\"}");
         JsonNode meterId = body.get("meterId");
         if (meterId == null || meterId.isNull()) {
             throw ApiError.badRequest("meterId", "meterId is required");
         }
-        if (!meterId.isTextual() || !ReadingParser.isValidId(meterId.textValue())) {
-            throw ApiError.badRequest("meterId", "meterId must be a string of 1 to 64 characters from A-Z a-z 0-9 . _ : -");
+        if (!meterId.isTextual() || !DeviceId.isValid(meterId.textValue())) {
+            throw ApiError.badRequest("meterId", DeviceId.problem("meterId"));
         }
         JsonNode fromNode = body.get("from");
         if (fromNode != null && !fromNode.isNull() && !fromNode.isTextual()) {

@@ -1,9 +1,10 @@
 package io.eie.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.eie.telemetry.DeviceId;
 import io.eie.telemetry.JsonText;
 import io.eie.telemetry.Problem;
-import io.eie.telemetry.ReadingParser;
+import io.eie.telemetry.StrictJson;
 import io.javalin.http.Context;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -20,11 +21,9 @@ final class Params {
 
     /** A device id from the path, checked against the same rule as ids in payloads. */
     static String deviceId(Context ctx, String name) {
-        String id = ctx.pathParam(name);
-        if (!ReadingParser.isValidId(id)) {
-            throw ApiError.badRequest(name, name + " must be 1 to 64 characters from A-Z a-z 0-9 . _ : -");
-        }
-        return id;
+        return DeviceId.of(ctx.pathParam(name))
+                .orElseThrow(() -> ApiError.badRequest(name, DeviceId.problem(name)))
+                .value();
     }
 
     /** A page size from {@code limit}: {@code fallback} when absent, else a whole number from 1 to {@code max}. */
@@ -44,8 +43,8 @@ final class Params {
     }
 
     /** The request's body, which must be a JSON object (such as {@code example}). */
-    static JsonNode jsonObject(Context ctx, ReadingParser parser, String example) {
-        JsonText text = parser.readJson(ctx.bodyAsBytes());
+    static JsonNode jsonObject(Context ctx, String example) {
+        JsonText text = StrictJson.read(ctx.bodyAsBytes());
         if (text instanceof JsonText.Malformed malformed) {
             throw new ApiError(400, "invalid_json", malformed.reason(), List.of(Problem.ofPayload(malformed.reason())));
         }

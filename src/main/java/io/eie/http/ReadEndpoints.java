@@ -2,7 +2,7 @@ package io.eie.http;
 
 import io.eie.analytics.Analytics;
 import io.eie.analytics.AnalyticsSettings;
-import io.eie.telemetry.Durations;
+import io.eie.units.Durations;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Duration;

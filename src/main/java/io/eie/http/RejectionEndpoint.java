@@ -2,7 +2,7 @@ package io.eie.http;
 
 import io.eie.storage.RejectionLog;
 import io.eie.storage.RejectionLog.Entry;
-import io.eie.telemetry.ReadingParser;
+import io.eie.telemetry.DeviceId;
 import io.javalin.http.Context;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -34,8 +34,8 @@ final class RejectionEndpoint {
         long afterId = cursor(ctx.queryParam("after"), since);
         int limit = Params.limit(ctx.queryParam("limit"), DEFAULT_LIMIT, MAX_LIMIT);
         String deviceId = ctx.queryParam("deviceId");
-        if (deviceId != null && !ReadingParser.isValidId(deviceId)) {
-            throw ApiError.badRequest("deviceId", "deviceId must be 1 to 64 characters from A-Z a-z 0-9 . _ : -");
+        if (deviceId != null && !DeviceId.isValid(deviceId)) {
+            throw ApiError.badRequest("deviceId", DeviceId.problem("deviceId"));
         }
         List<Entry> page = log.page(since == null ? Instant.EPOCH : since, afterId, deviceId, limit);
         String next = null;

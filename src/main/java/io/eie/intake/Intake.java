@@ -1,10 +1,6 @@
 package io.eie.intake;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.eie.storage.BatchWriter;
 import io.eie.storage.Outcome;
 import io.eie.storage.Write;
@@ -16,6 +12,7 @@ import io.eie.telemetry.Problem;
 import io.eie.telemetry.ReadingParser;
 import io.eie.telemetry.Rejection;
 import io.eie.telemetry.Source;
+import io.eie.telemetry.StrictJson;
 import io.eie.telemetry.Topics;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,8 +31,6 @@ import org.slf4j.LoggerFactory;
 public final class Intake {
 
     private static final Logger log = LoggerFactory.getLogger(Intake.class);
-    /** Writes a refused array item back out as it was read, decimals as plain as they came. */
-    private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN).build();
 
     /**
      * What an envelope holds, in order: one write for an MQTT message or an HTTP body with one
@@ -118,7 +113,7 @@ public final class Intake {
 
     /** An HTTP body: one reading, or an array of them. */
     private Contents readBody(Envelope envelope) {
-        JsonText text = parser.readJson(envelope.payload());
+        JsonText text = StrictJson.read(envelope.payload());
         if (text instanceof JsonText.Malformed malformed) {
             return one(envelope, new Write.RecordRejection(Rejection.of(envelope,
                     List.of(Problem.ofPayload(malformed.reason())))), false);
@@ -130,7 +125,7 @@ public final class Intake {
         List<Write> writes = new ArrayList<>(root.size());
         for (JsonNode item : root) {
             ParseResult result = parser.parse(item);
-            writes.add(toWrite(envelope, result, result instanceof ParseResult.Invalid ? bytesOf(item) : null));
+            writes.add(toWrite(envelope, result, result instanceof ParseResult.Invalid ? StrictJson.write(item) : null));
         }
         return new Contents(envelope, writes, true, true);
     }
@@ -154,14 +149,6 @@ public final class Intake {
 
     private static String noun(Envelope envelope) {
         return envelope.source() == Source.MQTT ? "message" : "request";
-    }
-
-    private static byte[] bytesOf(JsonNode item) {
-        try {
-            return JSON.writeValueAsBytes(item);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a parsed JSON tree always serialises", e);
-        }
     }
 
     private static CompletableFuture<List<Outcome>> allOf(List<CompletableFuture<Outcome>> outcomes) {

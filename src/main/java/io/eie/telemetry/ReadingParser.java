@@ -1,16 +1,6 @@
 package io.eie.telemetry;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,6 +12,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiPredicate;
+import io.eie.units.Durations;
 
 /**
  * Turns payload bytes into a {@link Reading} or into every reason they are not one. The same
@@ -29,12 +20,7 @@ import java.util.function.BiPredicate;
  */
 public final class ReadingParser {
 
-    public static final int MAX_ID_LENGTH = 64;
-    static final String ID_RULE = "must be a string of 1 to 64 characters from A-Z a-z 0-9 . _ : -";
-
     private static final int MAX_DECIMAL_PLACES = 18;
-    private static final int MAX_NESTING_DEPTH = 64;
-    private static final int MAX_NUMBER_LENGTH = 100;
     private static final String TIMESTAMP_EXAMPLE = "\"2026-02-10T10:00:00Z\"";
 
     private static final BigDecimal SOC_MIN = BigDecimal.ZERO;
@@ -43,7 +29,6 @@ public final class ReadingParser {
     private static final BigDecimal TEMP_MIN = BigDecimal.valueOf(-40);
     private static final BigDecimal TEMP_MAX = BigDecimal.valueOf(100);
 
-    private final ObjectMapper mapper;
     private final ValidationRules rules;
     private final Clock clock;
     private final BiPredicate<DeviceKind, String> reportsRegister;
@@ -62,48 +47,6 @@ public final class ReadingParser {
         this.rules = rules;
         this.clock = clock;
         this.reportsRegister = reportsRegister;
-        this.mapper = strictMapper();
-    }
-
-    /**
-     * The JSON reader every payload goes through: exact decimals (no binary floating point),
-     * duplicate keys and trailing garbage refused, NaN and Infinity read so that they can be named
-     * as the field's problem rather than as a syntax error, and tight limits on nesting and
-     * number length.
-     */
-    private static ObjectMapper strictMapper() {
-        JsonFactory factory = JsonFactory.builder()
-                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-                .streamReadConstraints(StreamReadConstraints.builder()
-                        .maxNestingDepth(MAX_NESTING_DEPTH)
-                        .maxNumberLength(MAX_NUMBER_LENGTH)
-                        .build())
-                .build();
-        return JsonMapper.builder(factory)
-                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .build();
-    }
-
-    /** Reads bytes as one JSON value; refuses empty input, a byte order mark and broken JSON. */
-    public JsonText readJson(byte[] bytes) {
-        if (isBlank(bytes)) {
-            return new JsonText.Malformed("the payload is empty");
-        }
-        if (bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB && (bytes[2] & 0xFF) == 0xBF) {
-            return new JsonText.Malformed("the payload starts with a byte order mark; send UTF-8 JSON without one");
-        }
-        try {
-            return new JsonText.Tree(mapper.readTree(bytes));
-        } catch (JsonProcessingException e) {
-            return new JsonText.Malformed("the payload is not valid JSON: " + describe(e));
-        } catch (NumberFormatException | ArithmeticException e) {
-            // Jackson lets these through for numbers whose exponent overflows, such as 1e-2147483649
-            return new JsonText.Malformed("the payload holds a number out of any usable range");
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading JSON from memory failed", e);
-        }
     }
 
     /**
@@ -112,7 +55,7 @@ public final class ReadingParser {
      * @param topicDevice the device its MQTT topic names, or {@code null} when it came without one
      */
     public ParseResult parse(byte[] payload, DeviceRef topicDevice) {
-        JsonText text = readJson(payload);
+        JsonText text = StrictJson.read(payload);
         if (text instanceof JsonText.Malformed malformed) {
             return new ParseResult.Invalid(topicDevice == null ? null : topicDevice.kind(),
                     topicDevice == null ? null : usableId(topicDevice.id()), List.of(Problem.ofPayload(malformed.reason())));
@@ -215,9 +158,9 @@ public final class ReadingParser {
         String field = kind.idField();
         JsonNode value = node.get(field);
         boolean given = value != null && !value.isNull();
-        boolean givenValid = given && value.isTextual() && isValidId(value.textValue());
+        boolean givenValid = given && value.isTextual() && DeviceId.isValid(value.textValue());
         if (given && !givenValid) {
-            problems.add(new Problem(field, field + " " + ID_RULE));
+            problems.add(new Problem(field, DeviceId.problem(field)));
         }
         if (topicDevice == null) {
             if (!given) {
@@ -230,8 +173,8 @@ public final class ReadingParser {
             problems.add(new Problem("topic", "the topic has no device id after \"" + kind.topicSegment() + "/\""));
             return null;
         }
-        if (!isValidId(topicId)) {
-            problems.add(new Problem("topic", "the device id in the topic " + ID_RULE));
+        if (!DeviceId.isValid(topicId)) {
+            problems.add(new Problem("topic", DeviceId.problem("the device id in the topic")));
             return null;
         }
         if (givenValid && !value.textValue().equals(topicId)) {
@@ -325,29 +268,14 @@ public final class ReadingParser {
         return value.doubleValue() + 0.0; // + 0.0 turns -0.0 into 0.0
     }
 
-    public static boolean isValidId(String id) {
-        if (id == null || id.isEmpty() || id.length() > MAX_ID_LENGTH) {
-            return false;
-        }
-        for (int i = 0; i < id.length(); i++) {
-            char c = id.charAt(i);
-            boolean allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '.' || c == '_' || c == ':' || c == '-';
-            if (!allowed) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private static String usableId(String id) {
-        return isValidId(id) ? id : null;
+        return DeviceId.isValid(id) ? id : null;
     }
 
     private static String anyUsableId(JsonNode node) {
         for (DeviceKind kind : DeviceKind.values()) {
             JsonNode value = node.get(kind.idField());
-            if (value != null && value.isTextual() && isValidId(value.textValue())) {
+            if (value != null && value.isTextual() && DeviceId.isValid(value.textValue())) {
                 return value.textValue();
             }
         }
@@ -364,43 +292,5 @@ public final class ReadingParser {
             case NULL -> "null";
             default -> "a " + node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
         };
-    }
-
-    private static boolean isBlank(byte[] bytes) {
-        for (byte b : bytes) {
-            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Jackson's reason without its source excerpt, plus where in the text it happened. */
-    private static String describe(JsonProcessingException e) {
-        String reason = e.getOriginalMessage();
-        int cut = reason.indexOf('\n');
-        if (cut >= 0) {
-            reason = reason.substring(0, cut);
-        }
-        reason = reason.replaceAll("\\s*\\(start marker at \\[[^]]*]\\)", "")
-                .replaceAll(";?\\s*(?:enable|use) (?:JsonReadFeature|StreamReadFeature|JsonParser\\.Feature)\\S*[^)]*", "")
-                .trim();
-        if (e.getLocation() != null && e.getLocation().getLineNr() > 0) {
-            reason += " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
-        }
-        return printable(reason);
-    }
-
-    /** Jackson quotes the offending text; control characters in it must not reach logs or storage. */
-    private static String printable(String text) {
-        StringBuilder clean = new StringBuilder(text.length());
-        text.codePoints().forEach(c -> {
-            if (Character.isISOControl(c)) {
-                clean.append(String.format("\\u%04x", c));
-            } else {
-                clean.appendCodePoint(c);
-            }
-        });
-        return clean.toString();
     }
 }

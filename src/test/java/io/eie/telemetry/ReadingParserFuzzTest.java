@@ -80,7 +80,7 @@ class ReadingParserFuzzTest {
     private static void keepsTheContract(ParseResult result, String input) {
         if (result instanceof ParseResult.Valid valid) {
             Reading reading = valid.reading();
-            assertThat(ReadingParser.isValidId(reading.deviceId())).as(input).isTrue();
+            assertThat(DeviceId.isValid(reading.deviceId())).as(input).isTrue();
             assertThat(reading.timestamp()).as(input).isBetween(NOW.minus(ValidationRules.DEFAULTS.retention()),
                     NOW.plus(ValidationRules.DEFAULTS.maxFutureSkew()));
             if (reading instanceof MeterReading meter) {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import io.eie.physics.ChargingPair;
-import io.eie.simulator.Durations;
+import io.eie.units.Durations;
 import io.eie.simulator.Connections;
 import io.eie.simulator.Fleet;
 import io.eie.simulator.LinkRegistrar;
@@ -83,10 +83,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "which measurements to run")
     List<String> phases;
 
-    @Option(names = "--warmup", defaultValue = "15s", converter = Durations.class, description = "load before measuring")
+    @Option(names = "--warmup", defaultValue = "15s", converter = Durations.Converter.class, description = "load before measuring")
     Duration warmup;
 
-    @Option(names = "--duration", defaultValue = "60s", converter = Durations.class, description = "how long each measurement runs")
+    @Option(names = "--duration", defaultValue = "60s", converter = Durations.Converter.class, description = "how long each measurement runs")
     Duration duration;
 
     @Option(names = "--nominal-devices", defaultValue = "20000", description = "devices on their own connections at the nominal load (capped by the open-file limit)")
@@ -98,13 +98,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--backlog-devices", defaultValue = "20000", description = "devices whose readings queue while the engine is down")
     int backlogDevices;
 
-    @Option(names = "--backlog-window", defaultValue = "1h", converter = Durations.class, description = "how long the engine is down")
+    @Option(names = "--backlog-window", defaultValue = "1h", converter = Durations.Converter.class, description = "how long the engine is down")
     Duration backlogWindow;
 
     @Option(names = "--analytics-vehicles", defaultValue = "10000", description = "vehicle-meter pairs whose day of history the analytics are measured on")
     int analyticsVehicles;
 
-    @Option(names = "--history", defaultValue = "24h", converter = Durations.class, description = "history backfilled for the analytics")
+    @Option(names = "--history", defaultValue = "24h", converter = Durations.Converter.class, description = "history backfilled for the analytics")
     Duration history;
 
     @Option(names = "--history-load", defaultValue = "mqtt",

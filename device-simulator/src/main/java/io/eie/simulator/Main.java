@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.eie.units.Durations;
 
 /** {@code device-simulator}: plays a fleet of EVs and their smart meters against an MQTT broker. */
 @Command(name = "device-simulator", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
@@ -68,7 +69,7 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--connect-parallel", defaultValue = "200", description = "connections opened at once while the fleet connects")
     int connectParallel;
 
-    @Option(names = "--interval", defaultValue = "60s", converter = Durations.class, description = "how often each device reports")
+    @Option(names = "--interval", defaultValue = "60s", converter = Durations.Converter.class, description = "how often each device reports")
     Duration interval;
 
     @Option(names = "--speed", defaultValue = "1", description = "simulated seconds per real second, until the simulated clock catches up with now")
@@ -77,10 +78,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--start", description = "where the simulated clock starts: a duration ago (24h) or an ISO instant; default: now, or 24h ago when --speed > 1")
     String start;
 
-    @Option(names = "--backfill", converter = Durations.class, description = "publish the past window of this length (e.g. 24h) as fast as the broker takes it, then stop")
+    @Option(names = "--backfill", converter = Durations.Converter.class, description = "publish the past window of this length (e.g. 24h) as fast as the broker takes it, then stop")
     Duration backfill;
 
-    @Option(names = "--duration", converter = Durations.class, description = "stop after this much real time; default: at the end of a backfill, else on Ctrl-C")
+    @Option(names = "--duration", converter = Durations.Converter.class, description = "stop after this much real time; default: at the end of a backfill, else on Ctrl-C")
     Duration duration;
 
     @Option(names = "--invalid-ratio", defaultValue = "0", description = "share of reports spoiled on purpose (out of range, wrong types, broken JSON, ...)")
@@ -108,7 +109,7 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--fleet-out", description = "write the fleet (ids, charger power, true efficiency) to this JSON file")
     Path fleetOut;
 
-    @Option(names = "--progress", defaultValue = "5s", converter = Durations.class, description = "how often to print progress")
+    @Option(names = "--progress", defaultValue = "5s", converter = Durations.Converter.class, description = "how often to print progress")
     Duration progressEvery;
 
     @Option(names = "--seed", defaultValue = "1", description = "the same seed plays the same fleet")
@@ -213,7 +214,7 @@ public final class Main implements Callable<Integer> {
         try {
             return Instant.parse(text).toEpochMilli();
         } catch (DateTimeParseException notAnInstant) {
-            return now - new Durations().convert(text).toMillis();
+            return now - new Durations.Converter().convert(text).toMillis();
         }
     }
 }

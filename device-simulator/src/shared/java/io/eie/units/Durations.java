@@ -1,14 +1,16 @@
-package io.eie.telemetry;
+package io.eie.units;
 
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine;
 
 /**
- * Durations as people write them in configuration and read them in messages: {@code 90d},
- * {@code 5m}, {@code 1h30m}, {@code 250ms}.
+ * Durations as people write them in configuration and on command lines, and read them in
+ * messages: {@code 90d}, {@code 5m}, {@code 1h30m}, {@code 250ms}. One source for the engine and
+ * the device simulator, so that both read and write them alike.
  */
 public final class Durations {
 
@@ -71,6 +73,16 @@ public final class Durations {
     private static void append(StringBuilder text, long amount, String unit) {
         if (amount != 0) {
             text.append(amount).append(unit);
+        }
+    }
+
+    /** For picocli options: {@code converter = Durations.Converter.class}. */
+    public static final class Converter implements CommandLine.ITypeConverter<Duration> {
+
+        @Override
+        public Duration convert(String text) {
+            return parse(text).orElseThrow(() -> new CommandLine.TypeConversionException(
+                    "not a duration such as 60s, 5m, 24h, 1h30m or 250ms: " + text));
         }
     }
 }

@@ -1,4 +1,4 @@
-package io.eie.telemetry;
+package io.eie.units;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -3,7 +3,8 @@ package io.eie;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eie.testing.EngineExtension;
-import io.eie.testing.EngineProcess;
+import io.eie.process.EngineProcess;
+import io.eie.testing.EngineJar;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ class BrowserIT {
 
     @BeforeAll
     static void seedTheDemoFleet(EngineProcess engine) {
-        EngineProcess.Finished seed = EngineProcess.run(Map.of(), "seed", "--engine", "http://127.0.0.1:" + engine.httpPort(),
+        EngineProcess.Finished seed = EngineJar.run(Map.of(), "seed", "--engine", "http://127.0.0.1:" + engine.httpPort(),
                 "--vehicles", "12", "--faulty-ratio", "0.25");
         assertThat(seed.exitCode()).as(seed.output()).isZero();
     }

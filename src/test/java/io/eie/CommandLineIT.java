@@ -3,8 +3,9 @@ package io.eie;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eie.testing.EngineExtension;
-import io.eie.testing.EngineProcess;
-import io.eie.testing.EngineProcess.Finished;
+import io.eie.process.EngineProcess;
+import io.eie.process.EngineProcess.Finished;
+import io.eie.testing.EngineJar;
 import io.eie.testing.TestEngine;
 import io.eie.testing.TestInfrastructure.TestDatabase;
 import java.util.List;
@@ -20,7 +21,7 @@ class CommandLineIT {
 
     @Test
     void lists_its_commands() {
-        Finished help = EngineProcess.run(Map.of(), "--help");
+        Finished help = EngineJar.run(Map.of(), "--help");
 
         assertThat(help.exitCode()).isZero();
         assertThat(help.output()).contains("Usage: eie", "serve", "migrate", "seed", "broker", "version", "EIE_*");
@@ -29,7 +30,7 @@ class CommandLineIT {
     @ParameterizedTest
     @ValueSource(strings = {"serve", "migrate", "seed", "broker", "version"})
     void explains_each_command(String command) {
-        Finished help = EngineProcess.run(Map.of(), command, "--help");
+        Finished help = EngineJar.run(Map.of(), command, "--help");
 
         assertThat(help.exitCode()).isZero();
         assertThat(help.output()).startsWith("Usage: eie " + command);
@@ -37,7 +38,7 @@ class CommandLineIT {
 
     @Test
     void says_its_version() {
-        Finished version = EngineProcess.run(Map.of(), "version");
+        Finished version = EngineJar.run(Map.of(), "version");
 
         assertThat(version.exitCode()).isZero();
         assertThat(version.output()).matches("(?s)Energy Ingestion Engine \\d+\\.\\d+\\.\\d+\\S*\nJava \\d+.*");
@@ -45,7 +46,7 @@ class CommandLineIT {
 
     @Test
     void refuses_an_unknown_command() {
-        Finished unknown = EngineProcess.run(Map.of(), "sevre");
+        Finished unknown = EngineJar.run(Map.of(), "sevre");
 
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.output()).contains("Unmatched argument", "sevre");
@@ -53,7 +54,7 @@ class CommandLineIT {
 
     @Test
     void lists_every_problem_with_the_configuration_before_starting() {
-        Finished serve = EngineProcess.run(Map.of("EIE_HTTP_PORT", "http", "EIE_BATCH_SIZE", "-1"), "serve");
+        Finished serve = EngineJar.run(Map.of("EIE_HTTP_PORT", "http", "EIE_BATCH_SIZE", "-1"), "serve");
 
         assertThat(serve.exitCode()).isEqualTo(2);
         assertThat(serve.output()).contains("The configuration is invalid", "EIE_HTTP_PORT", "EIE_BATCH_SIZE");
@@ -63,8 +64,8 @@ class CommandLineIT {
     void migrates_a_database_and_finds_nothing_to_do_the_second_time(TestDatabase database) {
         Map<String, String> env = TestEngine.environment(database);
 
-        Finished first = EngineProcess.run(env, "migrate");
-        Finished second = EngineProcess.run(env, "migrate");
+        Finished first = EngineJar.run(env, "migrate");
+        Finished second = EngineJar.run(env, "migrate");
 
         assertThat(first.exitCode()).as(first.output()).isZero();
         assertThat(first.output()).contains("migrated to version 3", "The schema is at version 3.");
@@ -76,7 +77,7 @@ class CommandLineIT {
 
     @Test
     void migrate_will_not_touch_the_embedded_database() {
-        Finished migrate = EngineProcess.run(Map.of(), "migrate");
+        Finished migrate = EngineJar.run(Map.of(), "migrate");
 
         assertThat(migrate.exitCode()).isEqualTo(2);
         assertThat(migrate.output()).contains("EIE_DATABASE_URL is not set");
@@ -88,9 +89,9 @@ class CommandLineIT {
             String[] seed = {"seed", "--engine", "http://127.0.0.1:" + engine.app().httpPort(), "--vehicles", "4",
                     "--hours", "2", "--faulty-ratio", "0.5"};
 
-            Finished first = EngineProcess.run(Map.of(), seed);
+            Finished first = EngineJar.run(Map.of(), seed);
             List<Long> afterFirst = counts(engine);
-            Finished second = EngineProcess.run(Map.of(), seed);
+            Finished second = EngineJar.run(Map.of(), seed);
 
             assertThat(first.exitCode()).as(first.output()).isZero();
             assertThat(first.output()).contains("Demo fleet: 4 vehicles (DEMO-V001...)", "Added 960 readings (0 were stored already)");
@@ -102,7 +103,7 @@ class CommandLineIT {
             // a longer window than the first run's ends now too: nothing from the future, nothing refused
             String[] longer = seed.clone();
             longer[6] = "5";
-            Finished third = EngineProcess.run(Map.of(), longer);
+            Finished third = EngineJar.run(Map.of(), longer);
             assertThat(third.exitCode()).as(third.output()).isZero();
             assertThat(counts(engine).get(4)).as("rejected").isZero();
 

@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 import io.eie.testing.EngineExtension;
-import io.eie.testing.EngineProcess;
+import io.eie.process.EngineProcess;
+import io.eie.testing.EngineJar;
 import io.eie.testing.OwnedBroker;
 import io.eie.testing.ReadingStream;
 import io.eie.testing.TestEngine;
@@ -46,7 +47,7 @@ class CrashRecoveryIT {
 
         OwnedBroker broker = OwnedBroker.start(kind, "crash-recovery");
         env.put("EIE_MQTT_URL", broker.url());
-        EngineProcess first = EngineProcess.start("crash-recovery-first-" + kind, env);
+        EngineProcess first = EngineJar.start("crash-recovery-first-" + kind, env);
         EngineProcess second = null;
         ReadingStream fleet = ReadingStream.start(broker.host(), broker.port(), env.get("EIE_MQTT_TOPIC_PREFIX"), READINGS,
                 VEHICLES, AHEAD, database::storedReadings);
@@ -56,7 +57,7 @@ class CrashRecoveryIT {
             long storedAtKill = database.storedReadings();
             int publishedAtKill = fleet.published();
 
-            second = EngineProcess.start("crash-recovery-second-" + kind, env);
+            second = EngineJar.start("crash-recovery-second-" + kind, env);
             fleet.awaitPublished(Duration.ofSeconds(120));
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(database.storedReadings()).isEqualTo(READINGS));
             Thread.sleep(1_000); // anything still arriving would be a duplicate: give it the chance to show

@@ -9,7 +9,8 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.eie.config.Config;
 import io.eie.embedded.EmbeddedBroker;
-import io.eie.testing.EngineProcess;
+import io.eie.process.EngineProcess;
+import io.eie.testing.EngineJar;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -79,7 +80,7 @@ class EmbeddedDefaultsIT {
         Instant ts = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(30);
         String reading = "{\"meterId\": \"M2001\", \"kwhConsumedAc\": 1.25, \"voltage\": 230, \"timestamp\": \"" + ts + "\"}";
 
-        try (EngineProcess first = EngineProcess.start("embedded-before-kill", env)) {
+        try (EngineProcess first = EngineJar.start("embedded-before-kill", env)) {
             HttpResponse<String> stored = first.send(HttpRequest.newBuilder().header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(reading)), "/v1/ingest");
             assertThat(stored.statusCode()).isEqualTo(200);
@@ -87,7 +88,7 @@ class EmbeddedDefaultsIT {
         }
         assertThat(dataDir.resolve("postgres/postmaster.pid")).as("the killed engine's PostgreSQL runs on").exists();
 
-        try (EngineProcess second = EngineProcess.start("embedded-after-kill", env)) {
+        try (EngineProcess second = EngineJar.start("embedded-after-kill", env)) {
             HttpResponse<String> meter = second.send(HttpRequest.newBuilder().GET(), "/v1/meters/M2001");
             assertThat(meter.statusCode()).isEqualTo(200);
             assertThat(meter.body()).contains("\"kwhConsumedAc\":1.25");

@@ -6,7 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eie.testing.EngineExtension;
-import io.eie.testing.EngineProcess;
+import io.eie.process.EngineProcess;
+import io.eie.testing.EngineJar;
 import io.eie.testing.TestEngine;
 import io.eie.testing.TestInfrastructure.TestDatabase;
 import java.io.IOException;
@@ -37,7 +38,7 @@ class LoggingIT {
         env.put("EIE_LOG_FORMAT", "json");
         env.put("EIE_LOG_SUMMARY_INTERVAL", "1s");
         Path log;
-        try (EngineProcess engine = EngineProcess.start("logging-json", env)) {
+        try (EngineProcess engine = EngineJar.start("logging-json", env)) {
             log = engine.log();
             Instant at = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(60);
             String valid = "{\"vehicleId\": \"V-log\", \"soc\": 50, \"kwhDeliveredDc\": 1, \"batteryTemp\": 30,"
@@ -60,7 +61,7 @@ class LoggingIT {
 
     @Test
     void refuses_a_log_format_it_does_not_have() {
-        var run = EngineProcess.run(Map.of("EIE_LOG_FORMAT", "xml"), "serve");
+        var run = EngineJar.run(Map.of("EIE_LOG_FORMAT", "xml"), "serve");
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.output()).contains("EIE_LOG_FORMAT must be human or json, not \"xml\"");

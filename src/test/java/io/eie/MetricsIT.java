@@ -3,7 +3,7 @@ package io.eie;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.eie.testing.Scrape;
+import io.eie.process.EngineProcess;
 import io.eie.testing.TestEngine;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,11 +49,11 @@ class MetricsIT {
             assertThat(moved(before, after, "eie_batch_size_sum")).isEqualTo(8);
             assertThat(moved(before, after, "eie_batch_commit_seconds_count"))
                     .isEqualTo(moved(before, after, "eie_batch_size_count")).isBetween(2.0, 8.0);
-            assertThat(Scrape.value(after, "eie_queue_depth")).isZero();
-            assertThat(Scrape.value(after, "eie_mqtt_connected")).isEqualTo(1);
-            assertThat(Scrape.value(after, "eie_mqtt_unacknowledged")).isZero();
-            assertThat(Scrape.value(after, "eie_mqtt_reconnects_total")).isZero();
-            assertThat(Scrape.value(after, "hikaricp_connections_max{pool=\"eie-db\"}")).as("TestEngine's pool").isEqualTo(4);
+            assertThat(EngineProcess.sample(after, "eie_queue_depth")).isZero();
+            assertThat(EngineProcess.sample(after, "eie_mqtt_connected")).isEqualTo(1);
+            assertThat(EngineProcess.sample(after, "eie_mqtt_unacknowledged")).isZero();
+            assertThat(EngineProcess.sample(after, "eie_mqtt_reconnects_total")).isZero();
+            assertThat(EngineProcess.sample(after, "hikaricp_connections_max{pool=\"eie-db\"}")).as("TestEngine's pool").isEqualTo(4);
             assertThat(after).contains("eie_batch_commit_seconds_bucket{le=", "eie_ingest_latency_seconds_bucket{le=",
                     "jvm_memory_used_bytes{", "jvm_gc_", "process_cpu_usage");
         }
@@ -64,7 +64,7 @@ class MetricsIT {
     }
 
     private static double moved(String before, String after, String series) {
-        return Scrape.value(after, series) - Scrape.value(before, series);
+        return EngineProcess.sample(after, series) - EngineProcess.sample(before, series);
     }
 
     private static String vehicle(String id, int soc, Instant at) {

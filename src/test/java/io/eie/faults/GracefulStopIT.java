@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 import io.eie.testing.EngineExtension;
-import io.eie.testing.EngineProcess;
+import io.eie.process.EngineProcess;
+import io.eie.testing.EngineJar;
 import io.eie.testing.OwnedBroker;
 import io.eie.testing.ReadingStream;
 import io.eie.testing.TestEngine;
@@ -47,7 +48,7 @@ class GracefulStopIT {
         String name = "graceful-stop-" + kind.name().toLowerCase();
         EngineProcess second = null;
         try (OwnedBroker broker = OwnedBroker.start(kind, name);
-             EngineProcess first = EngineProcess.start(name + "-first", withBroker(env, broker));
+             EngineProcess first = EngineJar.start(name + "-first", withBroker(env, broker));
              ReadingStream fleet = ReadingStream.start(broker.host(), broker.port(),
                      env.get("EIE_MQTT_TOPIC_PREFIX"), READINGS, 50, 800, database::storedReadings)) {
 
@@ -60,7 +61,7 @@ class GracefulStopIT {
             assertThat(Files.readString(first.log())).contains("Stopping", "Stopped");
             assertThat(storedAtStop).isLessThan(READINGS);
 
-            second = EngineProcess.start(name + "-second", withBroker(env, broker));
+            second = EngineJar.start(name + "-second", withBroker(env, broker));
             fleet.awaitPublished(Duration.ofSeconds(120));
             fleet.awaitAllStored(database, Duration.ofSeconds(60), first.log(), second.log(), broker.log());
             Thread.sleep(1_000); // a duplicate still on its way would show now

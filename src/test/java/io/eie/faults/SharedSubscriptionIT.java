@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 import io.eie.testing.EngineExtension;
-import io.eie.testing.EngineProcess;
+import io.eie.process.EngineProcess;
+import io.eie.testing.EngineJar;
 import io.eie.testing.OwnedBroker;
 import io.eie.testing.ReadingStream;
 import io.eie.testing.TestEngine;
@@ -44,8 +45,8 @@ class SharedSubscriptionIT {
         try (OwnedBroker broker = OwnedBroker.start(kind, "shared-" + kind.name().toLowerCase())) {
             Map<String, String> a = instance(shared, broker, "a");
             Map<String, String> b = instance(shared, broker, "b");
-            instances[0] = EngineProcess.start("shared-a", a);
-            instances[1] = EngineProcess.start("shared-b", b);
+            instances[0] = EngineJar.start("shared-a", a);
+            instances[1] = EngineJar.start("shared-b", b);
             try (ReadingStream fleet = ReadingStream.start(broker.host(), broker.port(), prefix, READINGS, 80, 900,
                     database::storedReadings)) {
 
@@ -65,7 +66,7 @@ class SharedSubscriptionIT {
                 // the survivor takes over (Mosquitto goes on queueing the dead one's turns in its session)
                 await().atMost(Duration.ofSeconds(60)).until(() -> database.storedReadings() >= storedAtKill + 100);
                 assertThat(survivor.metric(STORED)).as("the survivor took over").isGreaterThan(survivorBefore);
-                restarted = EngineProcess.start("shared-" + (busiest == 0 ? "a" : "b") + "-again", busiest == 0 ? a : b);
+                restarted = EngineJar.start("shared-" + (busiest == 0 ? "a" : "b") + "-again", busiest == 0 ? a : b);
                 fleet.awaitPublished(Duration.ofSeconds(120));
                 fleet.awaitAllStored(database, Duration.ofSeconds(60), instances[0].log(), instances[1].log(), restarted.log());
                 Thread.sleep(1_000); // a duplicate still on its way would show now

@@ -1,5 +1,6 @@
 package io.eie.testing;
 
+import io.eie.process.EngineProcess;
 import io.eie.testing.TestInfrastructure.TestDatabase;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Executable;
@@ -96,7 +97,7 @@ public final class EngineExtension implements ParameterResolver, AfterEachCallba
             if (engine == null) {
                 Map<String, String> env = TestEngine.environment(database);
                 env.putAll(settings.get());
-                engine = EngineProcess.start(logName(scope), env);
+                engine = EngineJar.start(logName(scope), env);
                 store.put(EngineProcess.class, engine);
             }
             return engine;

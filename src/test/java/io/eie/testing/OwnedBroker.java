@@ -114,7 +114,7 @@ public final class OwnedBroker implements AutoCloseable {
                         """.formatted(port, dir));
                 builder = new ProcessBuilder(mosquittoBinary().orElseThrow().toString(), "-c", conf.toString());
             } else {
-                builder = new ProcessBuilder(EngineProcess.command("broker"));
+                builder = new ProcessBuilder(EngineJar.command("broker"));
                 builder.environment().keySet().removeIf(key -> key.startsWith("EIE_"));
                 builder.environment().putAll(Map.of("EIE_DATA_DIR", dir.toString(), "EIE_EMBEDDED_MQTT_HOST", "127.0.0.1",
                         "EIE_EMBEDDED_MQTT_PORT", Integer.toString(port)));

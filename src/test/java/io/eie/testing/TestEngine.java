@@ -7,6 +7,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.eie.App;
 import io.eie.config.Config;
+import io.eie.process.EngineProcess;
 import io.eie.testing.TestInfrastructure.TestDatabase;
 import org.awaitility.Awaitility;
 import java.io.IOException;
@@ -201,7 +202,7 @@ public final class TestEngine implements AutoCloseable {
 
     /** One sample of the engine's {@code /metrics}; see {@link Scrape#value}. */
     public double metric(String series) {
-        return Scrape.value(get("/metrics").raw().body(), series);
+        return EngineProcess.sample(get("/metrics").raw().body(), series);
     }
 
     // --- SQL ----------------------------------------------------------------------------------

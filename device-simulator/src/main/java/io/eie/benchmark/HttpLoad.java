@@ -36,7 +36,52 @@ final class HttpLoad {
         }
     }
 
+    /** One request of a finite load, and how many readings it carries. */
+    record Request(byte[] bytes, int readings) {
+    }
+
+    /** What {@link #drain} sent: readings answered 2xx, readings of requests that were not, and how long it took. */
+    record Drained(long readings, long failedReadings, double seconds) {
+    }
+
     private HttpLoad() {
+    }
+
+    /**
+     * Sends every request {@code source} makes (it answers {@code null} when it has no more, and
+     * is called from several threads), over {@code connections} keep-alive connections, each
+     * sending its next request once the previous one is answered.
+     */
+    static Drained drain(String host, int port, int connections, java.util.function.Supplier<Request> source)
+            throws InterruptedException {
+        long start = System.nanoTime();
+        LongAdder readings = new LongAdder();
+        LongAdder failed = new LongAdder();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < connections; c++) {
+            int connection = c;
+            Thread thread = new Thread(() -> {
+                try (Socket socket = new Socket(host, port)) {
+                    socket.setTcpNoDelay(true);
+                    OutputStream out = socket.getOutputStream();
+                    InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+                    Request request;
+                    while ((request = source.get()) != null) {
+                        out.write(request.bytes());
+                        out.flush();
+                        (readResponse(in) / 100 == 2 ? readings : failed).add(request.readings());
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException("HTTP load connection " + connection + " failed", e);
+                }
+            }, "http-drain-" + c);
+            threads.add(thread);
+            thread.start();
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        return new Drained(readings.sum(), failed.sum(), (System.nanoTime() - start) / 1e9);
     }
 
     /** Requests for {@code warmup + duration}; counts and times only those that start after the warm-up. */

@@ -14,7 +14,7 @@ public final class Payloads {
     private Payloads() {
     }
 
-    static String vehicle(String vehicleId, double soc, double kwhDeliveredDc, double batteryTemp, long timestamp) {
+    public static String vehicle(String vehicleId, double soc, double kwhDeliveredDc, double batteryTemp, long timestamp) {
         StringBuilder json = new StringBuilder(128).append("{\"vehicleId\":\"").append(vehicleId).append("\",\"soc\":");
         fixed(json, soc, 2).append(",\"kwhDeliveredDc\":");
         fixed(json, kwhDeliveredDc, 4).append(",\"batteryTemp\":");
@@ -22,7 +22,7 @@ public final class Payloads {
         return json.toString();
     }
 
-    static String meter(String meterId, double kwhConsumedAc, double voltage, long timestamp) {
+    public static String meter(String meterId, double kwhConsumedAc, double voltage, long timestamp) {
         StringBuilder json = new StringBuilder(112).append("{\"meterId\":\"").append(meterId).append("\",\"kwhConsumedAc\":");
         fixed(json, kwhConsumedAc, 4).append(",\"voltage\":");
         fixed(json, voltage, 1).append(",\"timestamp\":\"").append(Instant.ofEpochMilli(timestamp)).append("\"}");

@@ -2,8 +2,6 @@ package io.eie.cli;
 
 import io.eie.config.Config;
 import io.eie.embedded.EmbeddedBroker;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -13,17 +11,12 @@ import picocli.CommandLine.Command;
                 + "EIE_EMBEDDED_MQTT_HOST:EIE_EMBEDDED_MQTT_PORT, data in EIE_DATA_DIR.",
                 "A broker that outlives the engine (its sessions queue while the engine is away), "
                         + "or one broker for several engines on a laptop."})
-final class BrokerCommand implements Callable<Integer> {
+final class BrokerCommand extends ConfiguredCommand {
 
     private static final Logger log = LoggerFactory.getLogger(BrokerCommand.class);
 
     @Override
-    public Integer call() {
-        Optional<Config> settings = Settings.fromEnvironment();
-        if (settings.isEmpty()) {
-            return Settings.INVALID;
-        }
-        Config config = settings.get();
+    int run(Config config) {
         EmbeddedBroker broker;
         try {
             broker = EmbeddedBroker.start(config.embedded().dataDir(), config.embedded().mqttHost(),

@@ -25,7 +25,7 @@ public final class EieCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         return new ServeCommand().call();
     }
 }

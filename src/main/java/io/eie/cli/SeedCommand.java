@@ -68,7 +68,7 @@ final class SeedCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (vehicles < 1 || vehicles > 10_000 || hours < 1 || hours > 24 * 31 || faultyRatio < 0 || faultyRatio > 1) {
             System.err.println("--vehicles must be 1 to 10000, --hours 1 to 744, --faulty-ratio 0 to 1");
-            return Settings.INVALID;
+            return ConfiguredCommand.INVALID;
         }
         Instant now = Instant.now().truncatedTo(ChronoUnit.MINUTES);
         Instant start = seededStart(DemoFleet.id(vehiclePrefix, 1, vehicles)).orElse(now.minus(Duration.ofHours(hours)));

@@ -6,8 +6,6 @@ import io.eie.embedded.EmbeddedBroker;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -16,17 +14,12 @@ import picocli.CommandLine.Command;
         description = {"Runs the engine (the default): MQTT intake, the HTTP API, the batch writer.",
                 "Without EIE_DATABASE_URL or EIE_MQTT_URL it runs its own PostgreSQL and MQTT broker, "
                         + "keeping their data in EIE_DATA_DIR (./data). Stops cleanly on SIGTERM or Ctrl-C."})
-final class ServeCommand implements Callable<Integer> {
+final class ServeCommand extends ConfiguredCommand {
 
     private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
     @Override
-    public Integer call() {
-        Optional<Config> settings = Settings.fromEnvironment();
-        if (settings.isEmpty()) {
-            return Settings.INVALID;
-        }
-        Config config = settings.get();
+    int run(Config config) {
         log.info("Energy Ingestion Engine {} starting on {} with:", VersionCommand.version(), hostName());
         config.effective().entrySet().stream()
                 .sorted(Map.Entry.comparingByKey())

@@ -233,12 +233,31 @@ public final class BatchWriter implements AutoCloseable {
         List<Outcome> outcomes;
         try {
             outcomes = sink.write(writes);
+        } catch (IsolatingSink.PartiallyCommitted partly) {
+            // complete what committed, and fail only the rest
+            List<Pending> committed = new ArrayList<>();
+            List<Outcome> committedOutcomes = new ArrayList<>();
+            for (int i = 0; i < batch.size(); i++) {
+                Outcome outcome = partly.outcomes().get(i);
+                if (outcome == null) {
+                    batch.get(i).done().completeExceptionally(partly.getCause());
+                } else {
+                    committed.add(batch.get(i));
+                    committedOutcomes.add(outcome);
+                }
+            }
+            complete(committed, committedOutcomes, started);
+            return;
         } catch (Throwable e) {
             log.debug("A batch of {} was not committed: {}", batch.size(), e.getMessage());
             fail(batch, e);
             return;
         }
-        metrics.committed(writes, outcomes, Duration.ofNanos(System.nanoTime() - started), Instant.now());
+        complete(batch, outcomes, started);
+    }
+
+    private void complete(List<Pending> batch, List<Outcome> outcomes, long startedNanos) {
+        metrics.committed(writesOf(batch), outcomes, Duration.ofNanos(System.nanoTime() - startedNanos), Instant.now());
         for (int i = 0; i < batch.size(); i++) {
             batch.get(i).done().complete(outcomes.get(i));
         }

@@ -2,7 +2,7 @@ package io.eie.storage;
 
 import io.eie.telemetry.Problem;
 import io.eie.telemetry.Rejection;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,14 +44,30 @@ public final class IsolatingSink implements BatchSink {
         }
     }
 
-    /** Splits a batch that failed on its data until each failing write stands alone. */
+    /**
+     * Splits a batch that failed on its data until each failing write stands alone. The halves
+     * commit one after the other; should a later one fail for another reason (the writer gave up
+     * at shutdown), what committed before it is still reported ({@link PartiallyCommitted}).
+     */
     private List<Outcome> isolate(List<Write> batch, RuntimeException cause) {
         if (batch.size() > 1) {
             int half = batch.size() / 2;
-            List<Outcome> outcomes = new ArrayList<>(batch.size());
-            outcomes.addAll(write(batch.subList(0, half)));
-            outcomes.addAll(write(batch.subList(half, batch.size())));
-            return outcomes;
+            Outcome[] outcomes = new Outcome[batch.size()];
+            int offset = 0;
+            try {
+                copy(write(batch.subList(0, half)), outcomes, 0);
+                offset = half;
+                copy(write(batch.subList(half, batch.size())), outcomes, half);
+            } catch (PartiallyCommitted partly) {
+                copy(partly.outcomes(), outcomes, offset);
+                throw new PartiallyCommitted(Arrays.asList(outcomes), partly.getCause());
+            } catch (RuntimeException notCommitted) {
+                if (offset == 0) {
+                    throw notCommitted;
+                }
+                throw new PartiallyCommitted(Arrays.asList(outcomes), notCommitted);
+            }
+            return List.of(outcomes);
         }
         Write write = batch.get(0);
         String reason = RetryingSink.rootMessage(cause);
@@ -72,5 +88,29 @@ public final class IsolatingSink implements BatchSink {
             write(List.of(new Write.RecordRejection(refused.bare(UNSTORABLE_REASONS))));
         }
         return List.of(Outcome.rejected(refused.problems()));
+    }
+
+    private static void copy(List<Outcome> from, Outcome[] to, int offset) {
+        for (int i = 0; i < from.size(); i++) {
+            to[offset + i] = from.get(i);
+        }
+    }
+
+    /**
+     * Part of a batch committed before the rest failed: {@code outcomes} holds, in batch order,
+     * the outcome of each write that committed and {@code null} for each that did not.
+     */
+    static final class PartiallyCommitted extends RuntimeException {
+
+        private final transient List<Outcome> outcomes;
+
+        PartiallyCommitted(List<Outcome> outcomes, Throwable cause) {
+            super("part of the batch was not committed: " + cause.getMessage(), cause);
+            this.outcomes = outcomes;
+        }
+
+        List<Outcome> outcomes() {
+            return outcomes;
+        }
     }
 }

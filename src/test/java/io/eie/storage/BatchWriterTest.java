@@ -1,29 +1,17 @@
 package io.eie.storage;
 
+import static io.eie.storage.RecordingSink.reading;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static io.eie.storage.RecordingSink.reading;
 import static org.awaitility.Awaitility.await;
 
-import io.eie.telemetry.DeviceKind;
-import io.eie.telemetry.Envelope;
-import io.eie.telemetry.MeterReading;
-import io.eie.telemetry.Problem;
-import io.eie.telemetry.Rejection;
-import java.math.BigDecimal;
-import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -195,6 +183,20 @@ class BatchWriterTest {
 
         assertThatThrownBy(() -> givenUp.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalStateException.class);
         assertThat(writer.submit(reading(2)).get(5, TimeUnit.SECONDS)).isEqualTo(Outcome.STORED);
+    }
+
+    @Test
+    void completes_what_committed_of_a_batch_and_fails_only_the_rest() throws Exception {
+        BatchSink partly = batch -> {
+            throw new IsolatingSink.PartiallyCommitted(java.util.Arrays.asList(Outcome.STORED, null),
+                    new IllegalStateException("gave up"));
+        };
+        writer = new BatchWriter(settings(10, 1000, Duration.ZERO), partly, WriterMetrics.unregistered());
+
+        List<CompletableFuture<Outcome>> futures = writer.trySubmit(List.of(reading(1), reading(2))).orElseThrow();
+
+        assertThat(futures.get(0).get(5, TimeUnit.SECONDS)).isEqualTo(Outcome.STORED);
+        assertThatThrownBy(() -> futures.get(1).get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalStateException.class);
     }
 
     @ParameterizedTest(name = "{0} writers")

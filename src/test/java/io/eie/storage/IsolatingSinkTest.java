@@ -78,4 +78,27 @@ class IsolatingSinkTest {
         assertThatThrownBy(() -> isolating.write(List.of(reading(1), reading(2)))).hasMessageContaining("connection refused");
         assertThat(sink.batches).hasSize(1);
     }
+
+    @Test
+    void reports_what_committed_when_the_rest_of_a_split_batch_cannot_be() {
+        sink.failure = batch -> {
+            boolean bad = batch.stream().anyMatch(write -> write instanceof Write.StoreReading store
+                    && store.reading().deviceId().equals("M1"));
+            boolean late = batch.stream().anyMatch(write -> write instanceof Write.StoreReading store
+                    && store.reading().deviceId().equals("M3"));
+            if (late && batch.size() <= 2) {
+                return new IllegalStateException("gave up: the writer is stopping");
+            }
+            return bad ? new RuntimeException(new SQLException("new row violates check constraint", "23514")) : null;
+        };
+
+        assertThatThrownBy(() -> isolating.write(List.of(reading(0), reading(1), reading(2), reading(3))))
+                .isInstanceOfSatisfying(IsolatingSink.PartiallyCommitted.class, partly -> {
+                    assertThat(partly.outcomes()).hasSize(4);
+                    assertThat(partly.outcomes().get(0)).isEqualTo(Outcome.STORED);
+                    assertThat(partly.outcomes().get(1).status()).isEqualTo(Outcome.Status.REJECTED);
+                    assertThat(partly.outcomes().subList(2, 4)).containsOnlyNulls();
+                    assertThat(partly.getCause()).hasMessageContaining("gave up");
+                });
+    }
 }

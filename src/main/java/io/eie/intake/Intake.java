@@ -84,19 +84,25 @@ public final class Intake {
         return writer.trySubmit(contents.writes()).map(Intake::allOf);
     }
 
-    /** What the envelope holds. Never throws on bad input: that becomes a rejection. */
+    /**
+     * What the envelope holds. Never throws on bad input: that becomes a rejection. An engine
+     * bug in reading an MQTT message is recorded as a rejection too (nobody could be told, and an
+     * unacknowledged message would hold back every later one); over HTTP it is thrown, for a 500.
+     */
     public Contents read(Envelope envelope) {
         try {
             return envelope.source() == Source.MQTT ? readMessage(envelope) : readBody(envelope);
         } catch (RuntimeException e) {
+            if (envelope.source() == Source.HTTP) {
+                throw e; // a bug, not bad input: the caller gets a 500, and nothing is stored
+            }
             // A bug, not bad input (the parser turns bad input into problems): still record the
-            // envelope, and answer for it, or an MQTT message would hold back every later one.
-            log.error("Could not read what came in by {}{}; recording it as rejected", envelope.source().label(),
-                    envelope.topic() == null ? "" : " on " + envelope.topic(), e);
-            List<Problem> problems = List.of(Problem.ofPayload("the engine could not read this " + noun(envelope)));
+            // message, and acknowledge it once recorded, or it would hold back every later one.
+            log.error("Could not read the message on {}; recording it as rejected", envelope.topic(), e);
+            List<Problem> problems = List.of(Problem.ofPayload("the engine could not read this message"));
             return one(envelope, new Write.RecordRejection(new Rejection(envelope,
-                    envelope.topic() == null ? null : topics.deviceOf(envelope.topic()).map(DeviceRef::kind).orElse(null),
-                    null, envelope.payload(), problems)), true);
+                    topics.deviceOf(envelope.topic()).map(DeviceRef::kind).orElse(null), null, envelope.payload(), problems)),
+                    true);
         }
     }
 
@@ -145,10 +151,6 @@ public final class Intake {
 
     private static Contents one(Envelope envelope, Write write, boolean json) {
         return new Contents(envelope, List.of(write), false, json);
-    }
-
-    private static String noun(Envelope envelope) {
-        return envelope.source() == Source.MQTT ? "message" : "request";
     }
 
     private static CompletableFuture<List<Outcome>> allOf(List<CompletableFuture<Outcome>> outcomes) {

@@ -252,7 +252,10 @@ final class AnalyticsPhase {
      */
     private void series(EngineProcess engine, String db, Fleet fleet, Instant start) throws Exception {
         Instant monthStart = start.truncatedTo(ChronoUnit.DAYS).minus(30, ChronoUnit.DAYS);
-        HistoryLoad.Result month = HistoryLoad.post(engine, fleet, monthStart.minus(1, ChronoUnit.HOURS).toEpochMilli(),
+        long from = monthStart.minus(1, ChronoUnit.HOURS).toEpochMilli();
+        // the same vehicles and meters, their physics played from the month's start
+        Fleet earlier = Fleet.create(settings.analyticsVehicles, "V", "M", 0.05, from - 60_000, Duration.ofHours(2).toMillis(), 17);
+        HistoryLoad.Result month = HistoryLoad.post(engine, earlier, from,
                 start.truncatedTo(ChronoUnit.DAYS).minus(1, ChronoUnit.HOURS).toEpochMilli(), Duration.ofHours(1).toMillis());
         if (month.failed() > 0) {
             throw new IllegalStateException(month.failed() + " readings of the month were not accepted; see the engine's log");

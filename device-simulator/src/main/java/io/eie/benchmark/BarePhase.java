@@ -7,7 +7,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Locale;
 
 /**
@@ -31,8 +30,8 @@ final class BarePhase {
             long now = System.currentTimeMillis();
             HttpClient.newHttpClient().send(HttpRequest.newBuilder(engine.uri("/v1/ingest"))
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("[" + reading("schema", now - Duration.ofDays(1).toMillis())
-                            + "," + reading("schema", now - 1_000) + "]", StandardCharsets.UTF_8))
+                    .POST(HttpRequest.BodyPublishers.ofString("[" + HttpPhase.reading("schema", now - Duration.ofDays(1).toMillis())
+                            + "," + HttpPhase.reading("schema", now - 1_000) + "]", StandardCharsets.UTF_8))
                     .build(), HttpResponse.BodyHandlers.discarding());
             engine.terminate(Duration.ofMinutes(2));
         }
@@ -46,10 +45,5 @@ final class BarePhase {
                     measurement.committedPerSecond(), "readings/s", measurement.p50(), measurement.p99(),
                     String.format(Locale.ROOT, "a minimal consumer in the benchmark's process%s", ratio), Double.NaN, 0));
         }
-    }
-
-    private static String reading(String vehicleId, long millis) {
-        return "{\"vehicleId\":\"" + vehicleId + "\",\"soc\":50.5,\"kwhDeliveredDc\":0.1234,\"batteryTemp\":30.1,\"timestamp\":\""
-                + Instant.ofEpochMilli(millis) + "\"}";
     }
 }

@@ -57,6 +57,7 @@ final class HttpLoad {
         long start = System.nanoTime();
         LongAdder readings = new LongAdder();
         LongAdder failed = new LongAdder();
+        List<Throwable> broken = java.util.Collections.synchronizedList(new ArrayList<>());
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < connections; c++) {
             int connection = c;
@@ -71,8 +72,9 @@ final class HttpLoad {
                         out.flush();
                         (readResponse(in) / 100 == 2 ? readings : failed).add(request.readings());
                     }
-                } catch (IOException e) {
-                    throw new UncheckedIOException("HTTP load connection " + connection + " failed", e);
+                } catch (IOException | RuntimeException e) {
+                    broken.add(new UncheckedIOException("HTTP load connection " + connection + " failed",
+                            e instanceof IOException io ? io : new IOException(e)));
                 }
             }, "http-drain-" + c);
             threads.add(thread);
@@ -80,6 +82,10 @@ final class HttpLoad {
         }
         for (Thread thread : threads) {
             thread.join();
+        }
+        if (!broken.isEmpty()) {
+            // what a broken connection had taken is neither sent nor counted: the load is incomplete
+            throw new IllegalStateException("the load is incomplete: " + broken.get(0).getMessage(), broken.get(0));
         }
         return new Drained(readings.sum(), failed.sum(), (System.nanoTime() - start) / 1e9);
     }

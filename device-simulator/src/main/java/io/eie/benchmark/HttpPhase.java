@@ -24,7 +24,8 @@ final class HttpPhase {
             try (ProcessWatch watch = new ProcessWatch(engine.pid())) {
                 HttpLoad.Result single = HttpLoad.run("127.0.0.1", engine.httpPort(), settings.httpConnections, settings.warmup,
                         settings.duration, 1,
-                        (connection, n) -> HttpLoad.request("POST", "/v1/ingest", host, reading("HS" + connection, base + n)));
+                        (connection, n) -> HttpLoad.request("POST", "/v1/ingest", host,
+                                reading("HS" + connection, base + n).getBytes(StandardCharsets.UTF_8)));
                 usage(watch, single, String.format(Locale.ROOT, "HTTP, one reading per request, %d connections",
                         settings.httpConnections));
             }
@@ -44,9 +45,10 @@ final class HttpPhase {
                         result.requestsPerSecond(), result.errors()), usage.cores(), usage.peakResidentBytes()));
     }
 
-    private static byte[] reading(String vehicleId, long millis) {
-        return ("{\"vehicleId\":\"" + vehicleId + "\",\"soc\":50.5,\"kwhDeliveredDc\":0.1234,\"batteryTemp\":30.1,\"timestamp\":\""
-                + Instant.ofEpochMilli(millis) + "\"}").getBytes(StandardCharsets.UTF_8);
+    /** A vehicle's reading at {@code millis}, the same every time but for its device and time. */
+    static String reading(String vehicleId, long millis) {
+        return "{\"vehicleId\":\"" + vehicleId + "\",\"soc\":50.5,\"kwhDeliveredDc\":0.1234,\"batteryTemp\":30.1,\"timestamp\":\""
+                + Instant.ofEpochMilli(millis) + "\"}";
     }
 
     private static byte[] array(String vehicleId, long firstMillis) {
@@ -55,7 +57,7 @@ final class HttpPhase {
             if (i > 0) {
                 json.append(',');
             }
-            json.append(new String(reading(vehicleId, firstMillis + i), StandardCharsets.UTF_8));
+            json.append(reading(vehicleId, firstMillis + i));
         }
         return json.append(']').toString().getBytes(StandardCharsets.UTF_8);
     }

@@ -1,6 +1,7 @@
 package io.eie.simulator;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
+import io.eie.units.Durations;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,10 +16,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import io.eie.units.Durations;
+import picocli.CommandLine;
 
 /** {@code device-simulator}: plays a fleet of EVs and their smart meters against an MQTT broker. */
 @Command(name = "device-simulator", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,

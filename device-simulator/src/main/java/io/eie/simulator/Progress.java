@@ -1,11 +1,11 @@
 package io.eie.simulator;
 
+import io.eie.units.Durations;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
-import io.eie.units.Durations;
 
 /** A line every few seconds while the fleet runs, and a summary when it stops. */
 final class Progress {

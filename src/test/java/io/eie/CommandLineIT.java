@@ -3,7 +3,6 @@ package io.eie;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eie.testing.EngineExtension;
-import io.eie.process.EngineProcess;
 import io.eie.process.EngineProcess.Finished;
 import io.eie.testing.EngineJar;
 import io.eie.testing.TestEngine;

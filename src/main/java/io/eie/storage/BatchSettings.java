@@ -3,7 +3,8 @@ package io.eie.storage;
 import java.time.Duration;
 
 /**
- * How the batch writer groups, commits and retries.
+ * How the batch writer groups and commits writes, and how long {@link RetryingSink} waits
+ * between attempts.
  *
  * @param maxBatchSize    the most writes in one transaction
  * @param maxWait         how long a batch that is not full may wait for more writes; zero means

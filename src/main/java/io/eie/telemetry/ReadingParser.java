@@ -1,6 +1,7 @@
 package io.eie.telemetry;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.eie.units.Durations;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -12,7 +13,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiPredicate;
-import io.eie.units.Durations;
 
 /**
  * Turns payload bytes into a {@link Reading} or into every reason they are not one. The same

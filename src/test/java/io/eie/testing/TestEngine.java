@@ -200,7 +200,7 @@ public final class TestEngine implements AutoCloseable {
         }
     }
 
-    /** One sample of the engine's {@code /metrics}; see {@link Scrape#value}. */
+    /** One sample of the engine's {@code /metrics}; see {@link EngineProcess#sample}. */
     public double metric(String series) {
         return EngineProcess.sample(get("/metrics").raw().body(), series);
     }

@@ -11,7 +11,6 @@ import io.eie.telemetry.ParseResult;
 import io.eie.telemetry.Problem;
 import io.eie.telemetry.ReadingParser;
 import io.eie.telemetry.Rejection;
-import io.eie.telemetry.Source;
 import io.eie.telemetry.StrictJson;
 import io.eie.telemetry.Topics;
 import java.util.ArrayList;
@@ -33,13 +32,13 @@ public final class Intake {
     private static final Logger log = LoggerFactory.getLogger(Intake.class);
 
     /**
-     * What an envelope holds, in order: one write for an MQTT message or an HTTP body with one
-     * reading, one per element for an HTTP array.
+     * What an HTTP body holds, in order: one write for a single reading, one per element of an
+     * array.
      *
-     * @param array whether the envelope held a JSON array (only HTTP takes them)
+     * @param array whether the body held a JSON array
      * @param json  whether it was JSON at all; when not, the one write records why
      */
-    public record Contents(Envelope envelope, List<Write> writes, boolean array, boolean json) {
+    public record Contents(List<Write> writes, boolean array, boolean json) {
 
         public Contents {
             writes = List.copyOf(writes);
@@ -58,19 +57,25 @@ public final class Intake {
     }
 
     /**
-     * Reads the envelope and queues what it holds, waiting while the writer's queue is full (the
-     * door slows down: flow control back to the sender).
+     * Reads an MQTT message, which holds one reading, and queues what it became, waiting while
+     * the writer's queue is full (the door slows down: flow control back to the broker). A message
+     * the engine cannot read because of a bug, not bad input, is recorded as rejected too: nobody
+     * could be told, and a message left unacknowledged would hold back every later one.
      *
-     * @return the outcome of each write, in order, once committed
+     * @return the outcome, once committed
      * @throws IllegalStateException when the writer is closing
      */
-    public CompletableFuture<List<Outcome>> accept(Envelope envelope) throws InterruptedException {
-        List<Write> writes = read(envelope).writes();
-        List<CompletableFuture<Outcome>> outcomes = new ArrayList<>(writes.size());
-        for (Write write : writes) {
-            outcomes.add(writer.submit(write));
+    public CompletableFuture<Outcome> accept(Envelope message) throws InterruptedException {
+        Write write;
+        try {
+            write = readMessage(message);
+        } catch (RuntimeException e) {
+            log.error("Could not read the message on {}; recording it as rejected", message.topic(), e);
+            write = new Write.RecordRejection(new Rejection(message,
+                    topics.deviceOf(message.topic()).map(DeviceRef::kind).orElse(null), null, message.payload(),
+                    List.of(Problem.ofPayload("the engine could not read this message"))));
         }
-        return allOf(outcomes);
+        return writer.submit(write);
     }
 
     /**
@@ -85,55 +90,35 @@ public final class Intake {
     }
 
     /**
-     * What the envelope holds. Never throws on bad input: that becomes a rejection. An engine
-     * bug in reading an MQTT message is recorded as a rejection too (nobody could be told, and an
-     * unacknowledged message would hold back every later one); over HTTP it is thrown, for a 500.
+     * What an HTTP body holds: one reading, or an array of them. Never throws on bad input: that
+     * becomes a rejection.
      */
-    public Contents read(Envelope envelope) {
-        try {
-            return envelope.source() == Source.MQTT ? readMessage(envelope) : readBody(envelope);
-        } catch (RuntimeException e) {
-            if (envelope.source() == Source.HTTP) {
-                throw e; // a bug, not bad input: the caller gets a 500, and nothing is stored
-            }
-            // A bug, not bad input (the parser turns bad input into problems): still record the
-            // message, and acknowledge it once recorded, or it would hold back every later one.
-            log.error("Could not read the message on {}; recording it as rejected", envelope.topic(), e);
-            List<Problem> problems = List.of(Problem.ofPayload("the engine could not read this message"));
-            return one(envelope, new Write.RecordRejection(new Rejection(envelope,
-                    topics.deviceOf(envelope.topic()).map(DeviceRef::kind).orElse(null), null, envelope.payload(), problems)),
-                    true);
-        }
-    }
-
-    /** An MQTT message: the topic names the device, the payload holds one reading. */
-    private Contents readMessage(Envelope envelope) {
-        Optional<DeviceRef> device = topics.deviceOf(envelope.topic());
-        if (device.isEmpty()) {
-            return one(envelope, new Write.RecordRejection(Rejection.of(envelope,
-                    List.of(new Problem("topic", "the topic is not meters/<meterId> or vehicles/<vehicleId>")))), true);
-        }
-        ParseResult result = parser.parse(envelope.payload(), device.get());
-        return one(envelope, toWrite(envelope, result, envelope.payload()), true);
-    }
-
-    /** An HTTP body: one reading, or an array of them. */
-    private Contents readBody(Envelope envelope) {
-        JsonText text = StrictJson.read(envelope.payload());
+    public Contents read(Envelope body) {
+        JsonText text = StrictJson.read(body.payload());
         if (text instanceof JsonText.Malformed malformed) {
-            return one(envelope, new Write.RecordRejection(Rejection.of(envelope,
-                    List.of(Problem.ofPayload(malformed.reason())))), false);
+            return one(new Write.RecordRejection(Rejection.of(body, List.of(Problem.ofPayload(malformed.reason())))),
+                    false);
         }
         JsonNode root = ((JsonText.Tree) text).root();
         if (!root.isArray()) {
-            return one(envelope, toWrite(envelope, parser.parse(root), envelope.payload()), true);
+            return one(toWrite(body, parser.parse(root), body.payload()), true);
         }
         List<Write> writes = new ArrayList<>(root.size());
         for (JsonNode item : root) {
             ParseResult result = parser.parse(item);
-            writes.add(toWrite(envelope, result, result instanceof ParseResult.Invalid ? StrictJson.write(item) : null));
+            writes.add(toWrite(body, result, result instanceof ParseResult.Invalid ? StrictJson.write(item) : null));
         }
-        return new Contents(envelope, writes, true, true);
+        return new Contents(writes, true, true);
+    }
+
+    /** An MQTT message: the topic names the device, the payload holds one reading. */
+    private Write readMessage(Envelope message) {
+        Optional<DeviceRef> device = topics.deviceOf(message.topic());
+        if (device.isEmpty()) {
+            return new Write.RecordRejection(Rejection.of(message,
+                    List.of(new Problem("topic", "the topic is not meters/<meterId> or vehicles/<vehicleId>"))));
+        }
+        return toWrite(message, parser.parse(message.payload(), device.get()), message.payload());
     }
 
     /** @param payload what to keep of an invalid reading: the envelope's payload, or the array item */
@@ -149,8 +134,8 @@ public final class Intake {
         return new Write.RecordRejection(Rejection.of(envelope, invalid, payload));
     }
 
-    private static Contents one(Envelope envelope, Write write, boolean json) {
-        return new Contents(envelope, List.of(write), false, json);
+    private static Contents one(Write write, boolean json) {
+        return new Contents(List.of(write), false, json);
     }
 
     private static CompletableFuture<List<Outcome>> allOf(List<CompletableFuture<Outcome>> outcomes) {

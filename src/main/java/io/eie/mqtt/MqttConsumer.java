@@ -15,6 +15,7 @@ import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscription;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAck;
 import io.eie.intake.Intake;
+import io.eie.storage.Outcome;
 import io.eie.telemetry.Envelope;
 import io.eie.telemetry.Topics;
 import io.micrometer.core.instrument.Counter;
@@ -285,7 +286,7 @@ public final class MqttConsumer implements AutoCloseable {
     private boolean submit(Delivery delivery) {
         Mqtt5Publish publish = delivery.publish;
         Envelope envelope = Envelope.mqtt(publish.getTopic().toString(), publish.getPayloadAsBytes(), clock.instant());
-        CompletableFuture<?> done;
+        CompletableFuture<Outcome> done;
         writing.incrementAndGet();
         try {
             done = intake.accept(envelope);

@@ -50,25 +50,26 @@ class IntakeTest {
     }
 
     @Test
-    void reads_an_mqtt_message_as_the_reading_of_the_device_its_topic_names() {
+    void reads_an_mqtt_message_as_the_reading_of_the_device_its_topic_names() throws Exception {
         Envelope message = Envelope.mqtt("site/meters/M1", bytes(METER), NOW);
 
-        Intake.Contents contents = intake.read(message);
+        Outcome outcome = intake.accept(message).get(5, TimeUnit.SECONDS);
 
-        assertThat(contents.array()).isFalse();
-        assertThat(contents.json()).isTrue();
-        assertThat(contents.writes()).singleElement().isInstanceOfSatisfying(Write.StoreReading.class, store -> {
+        assertThat(outcome).isEqualTo(Outcome.STORED);
+        assertThat(committed).singleElement().satisfies(batch -> assertThat(batch).singleElement()
+                .isInstanceOfSatisfying(Write.StoreReading.class, store -> {
             assertThat(store.reading().kind()).isEqualTo(DeviceKind.METER);
             assertThat(store.reading().deviceId()).isEqualTo("M1");
             assertThat(store.envelope()).isSameAs(message);
-        });
+        }));
     }
 
     @Test
-    void records_a_message_on_a_topic_that_names_no_device_as_rejected_with_its_topic() {
+    void records_a_message_on_a_topic_that_names_no_device_as_rejected_with_its_topic() throws Exception {
         Envelope message = Envelope.mqtt("site/chargers/C1", bytes(METER), NOW);
 
-        Write write = intake.read(message).writes().get(0);
+        assertThat(intake.accept(message).get(5, TimeUnit.SECONDS).status()).isEqualTo(Outcome.Status.REJECTED);
+        Write write = committed.get(0).get(0);
 
         assertThat(write).isInstanceOfSatisfying(Write.RecordRejection.class, record -> {
             assertThat(record.rejection().problems()).singleElement()
@@ -107,11 +108,11 @@ class IntakeTest {
 
     @Test
     void completes_an_envelope_once_every_write_in_it_has_committed() throws Exception {
-        List<Outcome> mqtt = intake.accept(Envelope.mqtt("site/vehicles/V1", bytes(VEHICLE), NOW)).get(5, TimeUnit.SECONDS);
+        Outcome mqtt = intake.accept(Envelope.mqtt("site/vehicles/V1", bytes(VEHICLE), NOW)).get(5, TimeUnit.SECONDS);
         List<Outcome> http = intake.offer(intake.read(Envelope.http(bytes("[" + VEHICLE + ",{}]"), NOW))).orElseThrow()
                 .get(5, TimeUnit.SECONDS);
 
-        assertThat(mqtt).containsExactly(Outcome.STORED);
+        assertThat(mqtt).isEqualTo(Outcome.STORED);
         assertThat(http).extracting(Outcome::status).containsExactly(Outcome.Status.STORED, Outcome.Status.REJECTED);
         assertThat(committed).flatExtracting(batch -> batch).hasSize(3);
     }

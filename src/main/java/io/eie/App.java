@@ -10,6 +10,7 @@ import io.eie.intake.Intake;
 import io.eie.mqtt.MqttConsumer;
 import io.eie.mqtt.MqttSettings;
 import io.eie.storage.BatchWriter;
+import io.eie.storage.Compactor;
 import io.eie.storage.Database;
 import io.eie.storage.DatabaseSettings;
 import io.eie.storage.EnergyModes;
@@ -60,6 +61,8 @@ public final class App implements AutoCloseable {
     private Database database;
     private BatchWriter writer;
     private ScheduledExecutorService maintenance;
+    private ScheduledExecutorService packing;
+    private Compactor compactor;
     private MqttConsumer mqtt;
     private HttpApi http;
     private String databaseUrl;
@@ -100,11 +103,7 @@ public final class App implements AutoCloseable {
         Partitions partitions = new Partitions(database.jdbi());
         Retention retention = new Retention(database.jdbi(), partitions, config.storage());
         retention.run(clock.instant());
-        maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "maintenance");
-            thread.setDaemon(true);
-            return thread;
-        });
+        maintenance = daemonThread("maintenance");
         maintenance.scheduleWithFixedDelay(() -> {
             try {
                 retention.run(clock.instant());
@@ -112,9 +111,23 @@ public final class App implements AutoCloseable {
                 log.warn("Partition maintenance failed; it runs again within the hour: {}", e.getMessage());
             }
         }, 1, 1, TimeUnit.HOURS);
+        // Packing works on a thread of its own: a day takes minutes, and the maintenance thread's
+        // other tasks (summary lines, rates) keep their beat.
+        compactor = new Compactor(database.jdbi(), partitions, config.storage().packing(), metrics);
+        long packingEvery = config.storage().packing().every().toSeconds();
+        packing = daemonThread("packing");
+        packing.scheduleWithFixedDelay(() -> {
+            try {
+                compactor.packClosedDays(clock.instant());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                log.warn("Packing closed days failed; it goes on at the next run: {}", e.getMessage());
+            }
+        }, packingEvery, packingEvery, TimeUnit.SECONDS);
         WriterMetrics writerMetrics = new WriterMetrics(metrics);
-        RetryingSink retrying = new RetryingSink(new TelemetryRepository(database.jdbi(), partitions,
-                config.storage().maxRejectedPayloadBytes(), config.storage().energyDefaults()), config.batch().retryMaxDelay());
+        RetryingSink retrying = new RetryingSink(new TelemetryRepository(database.jdbi(), partitions, config.storage(), clock),
+                config.batch().retryMaxDelay());
         writer = new BatchWriter(config.batch(), new IsolatingSink(retrying), writerMetrics);
         energyModes.refresh();
         maintenance.scheduleWithFixedDelay(() -> {
@@ -187,8 +200,22 @@ public final class App implements AutoCloseable {
         return mqttUrl;
     }
 
+    /** What packs closed days of history (in the background, and on demand). */
+    public Compactor compactor() {
+        return compactor;
+    }
+
     public String databaseUrl() {
         return databaseUrl;
+    }
+
+    /** A scheduler with one daemon thread of this name. */
+    private static ScheduledExecutorService daemonThread(String name) {
+        return Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /** What is left of the shutdown timeout, and never less than a second for a last commit. */
@@ -213,6 +240,9 @@ public final class App implements AutoCloseable {
         }
         if (maintenance != null) {
             maintenance.shutdownNow();
+        }
+        if (packing != null) {
+            packing.shutdownNow();
         }
         if (writer != null) {
             writer.close(remaining(deadline));

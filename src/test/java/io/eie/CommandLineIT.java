@@ -67,10 +67,10 @@ class CommandLineIT {
         Finished second = EngineJar.run(env, "migrate");
 
         assertThat(first.exitCode()).as(first.output()).isZero();
-        assertThat(first.output()).contains("migrated to version 3", "The schema is at version 3.");
+        assertThat(first.output()).contains("migrated to version 4", "The schema is at version 4.");
         assertThat(second.exitCode()).isZero();
-        assertThat(second.output()).contains("up to date at version 3", "The schema is at version 3.");
-        assertThat(database.count("SELECT count(*) FROM flyway_schema_history WHERE success")).isEqualTo(3);
+        assertThat(second.output()).contains("up to date at version 4", "The schema is at version 4.");
+        assertThat(database.count("SELECT count(*) FROM flyway_schema_history WHERE success")).isEqualTo(4);
         assertThat(database.count("SELECT count(*) FROM pg_tables WHERE tablename = 'vehicle_live_status'")).isEqualTo(1);
     }
 

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "eie", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Energy Ingestion Engine: EV and smart-meter telemetry into PostgreSQL, with charging efficiency.",
         footer = {"", "Configured by EIE_* environment variables; see the README."},
-        subcommands = {ServeCommand.class, MigrateCommand.class, SeedCommand.class, BrokerCommand.class,
+        subcommands = {ServeCommand.class, MigrateCommand.class, CompactCommand.class, SeedCommand.class, BrokerCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class})
 public final class EieCommand implements Callable<Integer> {
 

@@ -8,6 +8,7 @@ import io.eie.mqtt.MqttSettings;
 import io.eie.storage.BatchSettings;
 import io.eie.storage.DatabaseSettings;
 import io.eie.storage.EnergyModes;
+import io.eie.storage.PackingSettings;
 import io.eie.storage.StorageSettings;
 import io.eie.telemetry.EnergyMode;
 import io.eie.telemetry.ValidationRules;
@@ -103,7 +104,13 @@ public record Config(DatabaseSettings database, MqttSettings mqtt, EmbeddedSetti
                 retention,
                 env.integer("EIE_PARTITIONS_AHEAD", 3, 1, 60),
                 env.integer("EIE_REJECTED_PAYLOAD_MAX_BYTES", 8192, 0, 10 * 1024 * 1024),
-                new EnergyModes.Defaults(energyMode(env, "EIE_METER_ENERGY_MODE"), energyMode(env, "EIE_VEHICLE_ENERGY_MODE")));
+                new EnergyModes.Defaults(energyMode(env, "EIE_METER_ENERGY_MODE"), energyMode(env, "EIE_VEHICLE_ENERGY_MODE")),
+                new PackingSettings(
+                        env.duration("EIE_COMPACT_AFTER", PackingSettings.DEFAULTS.after(), Duration.ofHours(2), retention),
+                        env.decimal("EIE_COMPACT_SHARE", String.valueOf(PackingSettings.DEFAULTS.share()), new BigDecimal("0.01"), BigDecimal.ONE).doubleValue(),
+                        env.duration("EIE_COMPACT_EVERY", PackingSettings.DEFAULTS.every(), Duration.ofSeconds(10),
+                                Duration.ofDays(365)),
+                        PackingSettings.DEFAULTS.devicesPerStep()));
         AnalyticsSettings analytics = new AnalyticsSettings(
                 env.decimal("EIE_EFFICIENCY_THRESHOLD", "0.85", BigDecimal.ZERO, BigDecimal.ONE),
                 Duration.ofHours(24),

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import io.eie.telemetry.DeviceKind;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.locator.ClasspathSqlLocator;
@@ -16,17 +17,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daily partitions of the two history tables and their hourly rollups:
- * {@code meter_telemetry_history_p20260210} holds the meter readings of 2026-02-10 (UTC), and
- * {@code meter_hourly_p20260210} their hours. Partitions are made ahead of time, made on demand for
- * late data, and dropped whole when they fall out of the retention window.
+ * The daily partitions of the two history tables, their hourly rollups and their packed rows:
+ * {@code meter_telemetry_history_p20260210} holds the meter readings of 2026-02-10 (UTC),
+ * {@code meter_hourly_p20260210} their hours and {@code meter_history_packed_p20260210} the
+ * readings once packed. Partitions are made ahead of time, made on demand for late data, and
+ * dropped whole when they fall out of the retention window.
  */
 public final class Partitions {
 
     private static final Logger log = LoggerFactory.getLogger(Partitions.class);
-    /** Partitioned by day: history, and the hourly rollups of the same days. */
-    private static final List<String> TABLES =
-            List.of("meter_telemetry_history", "vehicle_telemetry_history", "meter_hourly", "vehicle_hourly");
+    /** Partitioned by day: history, the hourly rollups of the same days, and the packed days. */
+    private static final List<String> TABLES = List.of("meter_telemetry_history", "vehicle_telemetry_history",
+            "meter_hourly", "vehicle_hourly", "meter_history_packed", "vehicle_history_packed");
     private static final DateTimeFormatter SUFFIX = DateTimeFormatter.ofPattern("'_p'yyyyMMdd");
     /** Serialises partition DDL across engine instances sharing one database. */
     private static final long DDL_LOCK = 0x4549455F50415254L; // "EIE_PART"
@@ -107,6 +109,25 @@ public final class Partitions {
             log.info("Dropped {} history partitions older than {}: {}", dropped.size(), firstKept, dropped);
         }
         return dropped;
+    }
+
+    /** The days that have a history partition of this kind, in order. */
+    List<LocalDate> historyDays(DeviceKind kind) {
+        return jdbi.withHandle(handle -> daysOf(handle, historyTable(kind))).stream().map(LocalDate::ofEpochDay).toList();
+    }
+
+    /** The name of the history partition of this kind and day. */
+    static String historyPartition(DeviceKind kind, LocalDate day) {
+        return historyTable(kind) + day.format(SUFFIX);
+    }
+
+    /** The name of the packed partition of this kind and day. */
+    static String packedPartition(DeviceKind kind, LocalDate day) {
+        return kind.typeName() + "_history_packed" + day.format(SUFFIX);
+    }
+
+    private static String historyTable(DeviceKind kind) {
+        return kind.typeName() + "_telemetry_history";
     }
 
     /** Forgets what is known, so that the next write looks again (after a failure, say). */

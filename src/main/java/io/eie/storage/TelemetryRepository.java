@@ -8,7 +8,10 @@ import io.eie.telemetry.Problem;
 import io.eie.telemetry.Reading;
 import io.eie.telemetry.Rejection;
 import io.eie.telemetry.VehicleReading;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -39,6 +42,7 @@ public final class TelemetryRepository implements BatchSink {
     private static final String RECOMPUTE_VEHICLE_REGISTER_HOURS =
             SQL.locate(TelemetryRepository.class, "recomputeVehicleRegisterHours");
     private static final String INSERT_REJECTION = SQL.locate(TelemetryRepository.class, "insertRejection");
+    private static final String WAIT_FOR_PACKING = SQL.locate(TelemetryRepository.class, "waitForPacking");
 
     /** One history row's identity (time in epoch microseconds); a meter and a vehicle may share an id. */
     private record Key(DeviceKind kind, String deviceId, long micros) {
@@ -56,18 +60,21 @@ public final class TelemetryRepository implements BatchSink {
     private final Partitions partitions;
     private final int maxRejectedPayloadBytes;
     private final EnergyModes.Defaults energyDefaults;
+    private final PackingSettings packing;
+    private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
 
     /**
-     * @param maxRejectedPayloadBytes how many bytes of a refused payload to keep
-     * @param energyDefaults          how devices without a setting of their own report energy
+     * @param settings how many bytes of a refused payload to keep, how devices without a setting
+     *                 of their own report energy, and which days may be packed
      */
-    public TelemetryRepository(Jdbi jdbi, Partitions partitions, int maxRejectedPayloadBytes,
-                               EnergyModes.Defaults energyDefaults) {
+    public TelemetryRepository(Jdbi jdbi, Partitions partitions, StorageSettings settings, Clock clock) {
         this.jdbi = jdbi;
         this.partitions = partitions;
-        this.maxRejectedPayloadBytes = maxRejectedPayloadBytes;
-        this.energyDefaults = energyDefaults;
+        this.maxRejectedPayloadBytes = settings.maxRejectedPayloadBytes();
+        this.energyDefaults = settings.energyDefaults();
+        this.packing = settings.packing();
+        this.clock = clock;
     }
 
     @Override
@@ -95,14 +102,22 @@ public final class TelemetryRepository implements BatchSink {
         vehicles.sort(Comparator.comparing((Stored<VehicleReading> s) -> s.reading().vehicleId())
                 .thenComparing(s -> s.reading().timestamp()));
 
+        // Readings of days that may be packed take the path that waits for packing and looks among
+        // the packed rows for duplicates; the others (almost all) go straight in.
+        Instant closedBefore = packing.closedBeforeForWriters(clock.instant());
+        int[] closedDays = closedDays(timestamps, closedBefore);
         Set<Key> newRows;
         try {
             partitions.ensureFor(timestamps);
             newRows = jdbi.inTransaction(handle -> {
+                if (closedDays.length > 0) {
+                    handle.createQuery(WAIT_FOR_PACKING).bind("lockSpace", Compactor.DAY_LOCK_SPACE)
+                            .bind("days", closedDays).mapToMap().list();
+                }
                 Set<Key> inserted = new HashSet<>();
                 if (!meters.isEmpty()) {
                     Inserted meterRows = insert(DeviceKind.METER,
-                            bindMeters(handle.createQuery(INSERT_METERS), meters));
+                            bindMeters(handle.createQuery(INSERT_METERS), meters), closedBefore);
                     inserted.addAll(meterRows.keys());
                     if (meterRows.registers()) {
                         registerHours(handle, DeviceKind.METER, RECOMPUTE_METER_REGISTER_HOURS, "meterId",
@@ -111,7 +126,7 @@ public final class TelemetryRepository implements BatchSink {
                 }
                 if (!vehicles.isEmpty()) {
                     Inserted vehicleRows = insert(DeviceKind.VEHICLE,
-                            bindVehicles(handle.createQuery(INSERT_VEHICLES), vehicles));
+                            bindVehicles(handle.createQuery(INSERT_VEHICLES), vehicles), closedBefore);
                     inserted.addAll(vehicleRows.keys());
                     if (vehicleRows.registers()) {
                         registerHours(handle, DeviceKind.VEHICLE, RECOMPUTE_VEHICLE_REGISTER_HOURS, "vehicleId",
@@ -128,6 +143,13 @@ public final class TelemetryRepository implements BatchSink {
             throw e;
         }
         return outcomes(batch, newRows);
+    }
+
+    /** The days (epoch days, sorted) of the timestamps before {@code closedBefore}. */
+    private static int[] closedDays(List<Instant> timestamps, Instant closedBefore) {
+        return timestamps.stream().filter(ts -> ts.isBefore(closedBefore))
+                .mapToInt(ts -> (int) Math.floorDiv(ts.getEpochSecond(), 86_400L))
+                .distinct().sorted().toArray();
     }
 
     /** Outcomes in batch order; of two writes of the same row in one batch, the first stored it. */
@@ -154,8 +176,9 @@ public final class TelemetryRepository implements BatchSink {
     private record InsertedRow(Key key, boolean registers) {
     }
 
-    private Inserted insert(DeviceKind kind, Query statement) {
+    private Inserted insert(DeviceKind kind, Query statement, Instant closedBefore) {
         List<InsertedRow> rows = statement.bind("defaultMode", energyDefaults.of(kind).label())
+                .bind("closedBefore", OffsetDateTime.ofInstant(closedBefore, ZoneOffset.UTC))
                 .map((rs, ctx) -> new InsertedRow(new Key(kind, rs.getString(1), rs.getLong(2)), rs.getBoolean(3)))
                 .list();
         return new Inserted(rows.stream().map(InsertedRow::key).toList(), !rows.isEmpty() && rows.get(0).registers());

@@ -11,6 +11,7 @@ import io.eie.telemetry.VehicleReading;
 import io.eie.testing.TestEngine;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -35,6 +36,9 @@ class StorageIT {
     private TestEngine engine;
     private Jdbi jdbi;
     private Partitions partitions;
+    private static final StorageSettings SETTINGS = new StorageSettings(Duration.ofDays(90), 2, 64,
+            EnergyModes.Defaults.INTERVAL, PackingSettings.DEFAULTS);
+
     private BatchWriter writer;
 
     @BeforeEach
@@ -43,7 +47,7 @@ class StorageIT {
         jdbi = Jdbi.create(engine.database()::connect).installPlugin(new PostgresPlugin());
         partitions = new Partitions(jdbi);
         // the sinks as the engine stacks them: bad rows isolated, a failing database retried
-        var repository = new TelemetryRepository(jdbi, partitions, 64, EnergyModes.Defaults.INTERVAL);
+        var repository = new TelemetryRepository(jdbi, partitions, SETTINGS, Clock.systemUTC());
         writer = new BatchWriter(BatchSettings.DEFAULTS,
                 new IsolatingSink(new RetryingSink(repository, BatchSettings.DEFAULTS.retryMaxDelay())),
                 WriterMetrics.unregistered());
@@ -140,7 +144,7 @@ class StorageIT {
                 + "VALUES ('" + old + "', 'mqtt', '\\x00', 1, '[]')");
         commit(List.of(meter("M4", NOW.minusSeconds(10), "1")));
 
-        new Retention(jdbi, partitions, new StorageSettings(Duration.ofDays(90), 2, 64, EnergyModes.Defaults.INTERVAL)).run(NOW);
+        new Retention(jdbi, partitions, SETTINGS).run(NOW);
 
         assertThat(engine.count("SELECT count(*) FROM pg_class WHERE relname LIKE '%_p" + day(old) + "'")).isZero();
         assertThat(engine.count("SELECT count(*) FROM meter_telemetry_history")).isEqualTo(1);

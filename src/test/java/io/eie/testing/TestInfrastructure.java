@@ -55,7 +55,22 @@ public final class TestInfrastructure {
             }
         }
 
-        /** How many readings are stored: the rows of both history tables, the vehicles' and the meters'. */
+        /** The first column of every row a query returns, as text. */
+        public List<String> strings(String sql) {
+            try (Connection connection = connect();
+                 Statement statement = connection.createStatement();
+                 ResultSet rows = statement.executeQuery(sql)) {
+                List<String> values = new ArrayList<>();
+                while (rows.next()) {
+                    values.add(rows.getString(1));
+                }
+                return values;
+            } catch (SQLException e) {
+                throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** How many readings are stored: in both history tables, the vehicles' and the meters', packed or not. */
         public long storedReadings() {
             return storedReadings("true", null);
         }
@@ -72,7 +87,9 @@ public final class TestInfrastructure {
 
         private long storedReadings(String condition, String deviceId) {
             String sql = "SELECT count(*) FROM (SELECT vehicle_id AS device_id FROM vehicle_telemetry_history "
-                    + "UNION ALL SELECT meter_id FROM meter_telemetry_history) AS stored WHERE " + condition;
+                    + "UNION ALL SELECT meter_id FROM meter_telemetry_history "
+                    + "UNION ALL SELECT vehicle_id FROM vehicle_history_packed, unnest(ts_steps) "
+                    + "UNION ALL SELECT meter_id FROM meter_history_packed, unnest(ts_steps)) AS stored WHERE " + condition;
             try (Connection connection = connect(); PreparedStatement statement = connection.prepareStatement(sql)) {
                 if (deviceId != null) {
                     statement.setString(1, deviceId);

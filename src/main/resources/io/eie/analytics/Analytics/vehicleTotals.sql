@@ -1,4 +1,3 @@
--- The vehicle's readings and mean battery temperature over [:from, :to).
-SELECT avg(battery_temp) AS avg_temp, count(*) AS readings
-FROM vehicle_telemetry_history
-WHERE vehicle_id = :vehicleId AND ts >= :from AND ts < :to
+-- The vehicle's readings and mean battery temperature over [:from, :to), packed or not.
+SELECT battery_temp / nullif(readings, 0) AS avg_temp, readings
+FROM vehicle_sums(:vehicleId, :from, :to)

@@ -1,15 +1,23 @@
 -- A batch of meter readings, one array per column: appends what is new to history, adds it to
 -- the hourly rollups and moves the live rows forward to the newest of it, in one statement.
--- Returns the rows it inserted (what it did not insert was stored before), each with whether a
--- meter may report a cumulative register: then recomputeMeterRegisterHours.sql puts the rollups
--- of those meters right (the sums here are right for meters that report intervals).
+-- A reading of a day that may be packed (before :closedBefore) is looked for among the packed rows
+-- too; the writer holds that day's packing lock (waitForPacking.sql), so no packing moves readings
+-- while this looks. Returns the rows it inserted (what it did not insert was stored before, in
+-- history or packed), each with whether a meter may report a cumulative register: then
+-- recomputeMeterRegisterHours.sql puts the rollups of those meters right (the sums here are right
+-- for meters that report intervals).
 --
 -- That answer is exact: it is read in a snapshot taken after the statement holds its lock on the
 -- rollups, and a change of energy mode takes a conflicting lock before it writes (EnergyModes).
 WITH inserted AS (
     INSERT INTO meter_telemetry_history (meter_id, ts, kwh_consumed_ac, voltage, received_at)
     SELECT * FROM unnest(CAST(:meterId AS text[]), CAST(:ts AS timestamptz[]), CAST(:kwhConsumedAc AS numeric[]),
-                         CAST(:voltage AS float8[]), CAST(:receivedAt AS timestamptz[]))
+                         CAST(:voltage AS float8[]), CAST(:receivedAt AS timestamptz[])) AS batch(meter_id, ts)
+    WHERE batch.ts >= :closedBefore
+       OR NOT EXISTS (SELECT 1 FROM meter_history_packed packed CROSS JOIN LATERAL meter_unpacked(packed) reading
+                      WHERE packed.meter_id = batch.meter_id AND packed.day > batch.ts - interval '24 hours'
+                        AND packed.day <= batch.ts AND packed.first_ts <= batch.ts AND packed.last_ts >= batch.ts
+                        AND reading.ts = batch.ts)
     ON CONFLICT DO NOTHING
     RETURNING meter_id, ts, kwh_consumed_ac, voltage, received_at
 ), hours AS (

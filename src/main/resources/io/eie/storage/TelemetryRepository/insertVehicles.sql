@@ -4,7 +4,12 @@ WITH inserted AS (
     INSERT INTO vehicle_telemetry_history (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, received_at)
     SELECT * FROM unnest(CAST(:vehicleId AS text[]), CAST(:ts AS timestamptz[]), CAST(:soc AS float8[]),
                          CAST(:kwhDeliveredDc AS numeric[]), CAST(:batteryTemp AS float8[]),
-                         CAST(:receivedAt AS timestamptz[]))
+                         CAST(:receivedAt AS timestamptz[])) AS batch(vehicle_id, ts)
+    WHERE batch.ts >= :closedBefore
+       OR NOT EXISTS (SELECT 1 FROM vehicle_history_packed packed CROSS JOIN LATERAL vehicle_unpacked(packed) reading
+                      WHERE packed.vehicle_id = batch.vehicle_id AND packed.day > batch.ts - interval '24 hours'
+                        AND packed.day <= batch.ts AND packed.first_ts <= batch.ts AND packed.last_ts >= batch.ts
+                        AND reading.ts = batch.ts)
     ON CONFLICT DO NOTHING
     RETURNING vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, received_at
 ), hours AS (

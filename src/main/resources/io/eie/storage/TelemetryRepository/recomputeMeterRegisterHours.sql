@@ -1,8 +1,9 @@
--- For meters that report a cumulative register: the energy of each hour a newly stored reading
--- fell in, and of the next hour with a reading (its first reading rises from the last one before
--- it, which may be one that just arrived), recomputed from history in time order. A reading's
--- energy is its rise over the reading before it; a drop counts as a reset from the new value; the
--- first reading a device ever sends counts 0 (as in ../../analytics/Analytics/meterEnergyRegister.sql).
+-- For meters that report a cumulative register: the energy of each hour a newly stored reading fell
+-- in, and of the next hour with a reading (its first reading rises from the last one before it,
+-- which may be one that just arrived), recomputed from history (packed or not) in time order. A
+-- reading's energy is its rise over the reading before it; a drop counts as a reset from the new
+-- value; the first reading a device ever sends counts 0 (as in
+-- ../../analytics/Analytics/meterEnergyRegister.sql).
 --
 -- It reads history in its own snapshot, yet two transactions writing readings of the same
 -- device never recompute blind to each other: insertMeters.sql before it locks the device's live
@@ -19,10 +20,7 @@ WITH touched AS (
     SELECT device_id, hour FROM touched
     UNION
     SELECT touched.device_id, date_trunc('hour', later.ts, 'UTC')
-    FROM touched CROSS JOIN LATERAL (
-        SELECT ts FROM meter_telemetry_history
-        WHERE meter_id = touched.device_id AND ts >= touched.hour + interval '1 hour'
-        ORDER BY ts LIMIT 1) later
+    FROM touched CROSS JOIN LATERAL meter_reading_from(touched.device_id, touched.hour + interval '1 hour') later
 )
 UPDATE meter_hourly AS rollup SET kwh = energy.kwh, resets = energy.resets
 FROM affected CROSS JOIN LATERAL (
@@ -32,12 +30,10 @@ FROM affected CROSS JOIN LATERAL (
            count(*) FILTER (WHERE value < previous) AS resets,
            count(*) AS readings
     FROM (SELECT ts, value, lag(value) OVER (ORDER BY ts) AS previous
-          FROM ((SELECT ts, kwh_consumed_ac AS value FROM meter_telemetry_history
-                 WHERE meter_id = affected.device_id AND ts < affected.hour ORDER BY ts DESC LIMIT 1)
+          FROM (SELECT ts, kwh_consumed_ac AS value FROM meter_reading_before(affected.device_id, affected.hour)
                 UNION ALL
-                (SELECT ts, kwh_consumed_ac FROM meter_telemetry_history
-                 WHERE meter_id = affected.device_id AND ts >= affected.hour
-                   AND ts < affected.hour + interval '1 hour')) readings
+                SELECT ts, kwh_consumed_ac FROM meter_energies(affected.device_id, affected.hour,
+                                                          affected.hour + interval '1 hour')) readings
          ) deltas
     WHERE ts >= affected.hour) energy
 WHERE rollup.meter_id = affected.device_id AND rollup.hour = affected.hour

@@ -1,9 +1,10 @@
 -- For vehicles that report a cumulative register: the energy of each hour a newly stored reading
 -- fell in, and of the next hour with a reading (its first reading rises from the last one before
--- it, which may be one that just arrived), recomputed from history in time order. A reading's
--- energy is its rise over the reading before it; a drop counts as a reset from the new value; the
--- first reading a device ever sends counts 0 (as in ../../analytics/Analytics/vehicleEnergyRegister.sql).
--- The same as recomputeMeterRegisterHours.sql, for vehicles.
+-- it, which may be one that just arrived), recomputed from history (packed or not) in time order. A
+-- reading's energy is its rise over the reading before it; a drop counts as a reset from the new
+-- value; the first reading a device ever sends counts 0 (as in
+-- ../../analytics/Analytics/vehicleEnergyRegister.sql). The same as
+-- recomputeMeterRegisterHours.sql, for vehicles.
 WITH touched AS (
     SELECT DISTINCT batch.device_id, date_trunc('hour', batch.ts, 'UTC') AS hour
     FROM unnest(CAST(:vehicleId AS text[]), CAST(:ts AS timestamptz[])) AS batch(device_id, ts)
@@ -14,10 +15,7 @@ WITH touched AS (
     SELECT device_id, hour FROM touched
     UNION
     SELECT touched.device_id, date_trunc('hour', later.ts, 'UTC')
-    FROM touched CROSS JOIN LATERAL (
-        SELECT ts FROM vehicle_telemetry_history
-        WHERE vehicle_id = touched.device_id AND ts >= touched.hour + interval '1 hour'
-        ORDER BY ts LIMIT 1) later
+    FROM touched CROSS JOIN LATERAL vehicle_reading_from(touched.device_id, touched.hour + interval '1 hour') later
 )
 UPDATE vehicle_hourly AS rollup SET kwh = energy.kwh, resets = energy.resets
 FROM affected CROSS JOIN LATERAL (
@@ -27,12 +25,10 @@ FROM affected CROSS JOIN LATERAL (
            count(*) FILTER (WHERE value < previous) AS resets,
            count(*) AS readings
     FROM (SELECT ts, value, lag(value) OVER (ORDER BY ts) AS previous
-          FROM ((SELECT ts, kwh_delivered_dc AS value FROM vehicle_telemetry_history
-                 WHERE vehicle_id = affected.device_id AND ts < affected.hour ORDER BY ts DESC LIMIT 1)
+          FROM (SELECT ts, kwh_delivered_dc AS value FROM vehicle_reading_before(affected.device_id, affected.hour)
                 UNION ALL
-                (SELECT ts, kwh_delivered_dc FROM vehicle_telemetry_history
-                 WHERE vehicle_id = affected.device_id AND ts >= affected.hour
-                   AND ts < affected.hour + interval '1 hour')) readings
+                SELECT ts, kwh_delivered_dc FROM vehicle_energies(affected.device_id, affected.hour,
+                                                          affected.hour + interval '1 hour')) readings
          ) deltas
     WHERE ts >= affected.hour) energy
 WHERE rollup.vehicle_id = affected.device_id AND rollup.hour = affected.hour

@@ -79,23 +79,10 @@ final class AnalyticsPhase {
                 case "http" -> post(engine, fleet, start, now);
                 default -> throw new IllegalArgumentException("--history-load is mqtt or http, not " + settings.historyLoad);
             };
-            vacuum(db);
+            bench.vacuum(db);
             checkEfficiencies(engine, fleet, Instant.ofEpochMilli(start), Instant.ofEpochMilli(now), expected);
-            Random random = new Random(17);
-            String host = "127.0.0.1:" + engine.httpPort();
-            for (int concurrency : new int[] {1, 8}) {
-                try (ProcessWatch watch = new ProcessWatch(engine.pid())) {
-                    HttpLoad.Result result = HttpLoad.run("127.0.0.1", engine.httpPort(), concurrency, Duration.ofSeconds(5),
-                            Duration.ofSeconds(30), 1, (connection, n) -> HttpLoad.request("GET",
-                                    "/v1/analytics/performance/" + fleet.pair(random.nextInt(fleet.size())).vehicleId, host, null));
-                    ProcessWatch.Usage usage = watch.usage();
-                    bench.results.add(new Report.Row(String.format(Locale.ROOT,
-                            "Analytics, 24 h of one vehicle out of %,d rows, concurrency %d", expected, concurrency),
-                            result.requestsPerSecond(), "requests/s", result.latencies().percentileMillis(50),
-                            result.latencies().percentileMillis(99), String.format(Locale.ROOT, "%,d failed", result.errors()),
-                            usage.cores(), usage.peakResidentBytes()));
-                }
-            }
+            bench.reports(engine, fleet, "", String.format(Locale.ROOT, "Analytics, 24 h of one vehicle out of %,d rows",
+                    expected), "");
             fleet(engine, db, fleet, Instant.ofEpochMilli(start), Instant.ofEpochMilli(now), expected);
             series(engine, db, fleet, Instant.ofEpochMilli(start));
         }
@@ -160,16 +147,6 @@ final class AnalyticsPhase {
                     watch.usage().cores(), watch.usage().peakResidentBytes()));
             return load.readings();
         }
-    }
-
-    /** What autovacuum does to tables that only grow, at once: visibility for index-only scans, and statistics. */
-    private void vacuum(String db) throws Exception {
-        long began = System.nanoTime();
-        try (Connection connection = bench.connect(db); Statement statement = connection.createStatement()) {
-            statement.execute("VACUUM (ANALYZE)");
-        }
-        System.out.printf("  VACUUM ANALYZE of the database (what autovacuum does to append-only tables): %.0f s%n",
-                (System.nanoTime() - began) / 1e9);
     }
 
     private void checkEfficiencies(EngineProcess engine, Fleet fleet, Instant from, Instant to, long rows) throws IOException {
@@ -262,7 +239,7 @@ final class AnalyticsPhase {
         }
         System.out.printf("  posted %,d readings for the 30 days before the loaded one, an hour apart, in %.0f s%n",
                 month.readings(), month.seconds());
-        vacuum(db);
+        bench.vacuum(db);
         Random random = new Random(31);
         Instant seriesStart = start.truncatedTo(ChronoUnit.HOURS).minus(30, ChronoUnit.DAYS);
         String host = "127.0.0.1:" + engine.httpPort();

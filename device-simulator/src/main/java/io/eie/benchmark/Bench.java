@@ -15,7 +15,9 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -96,18 +98,66 @@ final class Bench {
     }
 
     EngineProcess startEngine(String db, URI broker, String topicPrefix, String clientId) {
+        return startEngine(db, broker, topicPrefix, clientId, Map.of());
+    }
+
+    /** As {@link #startEngine(String, URI, String, String)}, with these settings on top of the run's. */
+    EngineProcess startEngine(String db, URI broker, String topicPrefix, String clientId, Map<String, String> extra) {
         Map<String, String> env = new HashMap<>();
-        env.put("EIE_DATABASE_URL", url(db));
         env.put("EIE_MQTT_URL", broker.toString());
         env.put("EIE_MQTT_CLIENT_ID", clientId);
         env.put("EIE_MQTT_TOPIC_PREFIX", topicPrefix);
         env.put("EIE_HTTP_HOST", "127.0.0.1");
         // a session outliving the run would go on collecting what later runs publish
         env.put("EIE_MQTT_SESSION_EXPIRY", "10m");
-        env.putAll(settings.engineEnv);
-        return EngineProcess.start(EngineProcess.command(settings.engineJar,
-                settings.engineJvmOptions.stream().filter(option -> !option.isBlank()).toList(), List.of()), env,
+        env.putAll(engineEnvironment(db));
+        env.putAll(extra);
+        return EngineProcess.start(EngineProcess.command(settings.engineJar, engineJvmOptions(), List.of()), env,
                 settings.workDir.resolve("engine-" + db + ".log"), Duration.ofMinutes(2));
+    }
+
+    /** The settings an engine's command on this database gets: the database, and the run's extra settings. */
+    Map<String, String> engineEnvironment(String db) {
+        Map<String, String> env = new HashMap<>();
+        env.put("EIE_DATABASE_URL", url(db));
+        env.putAll(settings.engineEnv);
+        return env;
+    }
+
+    List<String> engineJvmOptions() {
+        return settings.engineJvmOptions.stream().filter(option -> !option.isBlank()).toList();
+    }
+
+    /** What autovacuum does to tables that only grow, at once: visibility for index-only scans, and statistics. */
+    void vacuum(String db) throws Exception {
+        long began = System.nanoTime();
+        try (Connection connection = connect(db); Statement statement = connection.createStatement()) {
+            statement.execute("VACUUM (ANALYZE)");
+        }
+        System.out.printf("  VACUUM ANALYZE of the database (what autovacuum does to append-only tables): %.0f s%n",
+                (System.nanoTime() - began) / 1e9);
+    }
+
+    /**
+     * One vehicle's report (a random one each time, {@code query} after its path: empty for the
+     * last 24 hours) at concurrency 1 and 8, for 30 s after 5 s of warm-up; a row each.
+     */
+    void reports(EngineProcess engine, Fleet fleet, String query, String measurement, String notes) throws Exception {
+        Random random = new Random(17);
+        String host = "127.0.0.1:" + engine.httpPort();
+        for (int concurrency : new int[] {1, 8}) {
+            try (ProcessWatch watch = new ProcessWatch(engine.pid())) {
+                HttpLoad.Result result = HttpLoad.run("127.0.0.1", engine.httpPort(), concurrency, Duration.ofSeconds(5),
+                        Duration.ofSeconds(30), 1, (connection, n) -> HttpLoad.request("GET",
+                                "/v1/analytics/performance/" + fleet.pair(random.nextInt(fleet.size())).vehicleId + query,
+                                host, null));
+                ProcessWatch.Usage usage = watch.usage();
+                results.add(new Report.Row(String.format(Locale.ROOT, "%s, concurrency %d", measurement, concurrency),
+                        result.requestsPerSecond(), "requests/s", result.latencies().percentileMillis(50),
+                        result.latencies().percentileMillis(99), notes + String.format(Locale.ROOT, "%,d failed", result.errors()),
+                        usage.cores(), usage.peakResidentBytes()));
+            }
+        }
     }
 
     Connections connections(Fleet fleet, int count) {

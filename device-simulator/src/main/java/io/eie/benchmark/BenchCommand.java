@@ -32,8 +32,9 @@ import picocli.CommandLine.Option;
         description = {
                 "Measures the engine end to end against an MQTT broker and PostgreSQL: MQTT ingest at the nominal "
                         + "load and at the most the machine sustains (with a bare pass-through consumer for "
-                        + "comparison), the drain of an outage's backlog, HTTP ingest, and analytics on a day of "
-                        + "history for a fleet. Prints a table and appends it to the report file.",
+                        + "comparison), the drain of an outage's backlog, HTTP ingest, analytics on a day of "
+                        + "history for a fleet, and what packing a closed day saves and costs. Prints a table and "
+                        + "appends it to the report file.",
                 "The engine runs from its jar, started here for each measurement."})
 public final class BenchCommand implements Callable<Integer> {
 
@@ -54,7 +55,7 @@ public final class BenchCommand implements Callable<Integer> {
                     + "new one on that server, which the engine reaches by the same URL with only the database's name changed")
     String database;
 
-    @Option(names = "--phases", defaultValue = "nominal,max,bare,backlog,http,analytics", split = ",",
+    @Option(names = "--phases", defaultValue = "nominal,max,bare,backlog,http,analytics,packing", split = ",",
             description = "which measurements to run")
     List<String> phases;
 
@@ -76,7 +77,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--backlog-window", defaultValue = "1h", converter = Durations.Converter.class, description = "how long the engine is down")
     Duration backlogWindow;
 
-    @Option(names = "--analytics-vehicles", defaultValue = "10000", description = "vehicle-meter pairs whose day of history the analytics are measured on")
+    @Option(names = "--analytics-vehicles", defaultValue = "10000", description = "vehicle-meter pairs whose day of history the analytics and the packing are measured on")
     int analyticsVehicles;
 
     @Option(names = "--history", defaultValue = "24h", converter = Durations.Converter.class, description = "history backfilled for the analytics")
@@ -122,6 +123,7 @@ public final class BenchCommand implements Callable<Integer> {
                     case "backlog" -> new BacklogPhase(bench).run();
                     case "http" -> new HttpPhase(bench).run();
                     case "analytics" -> new AnalyticsPhase(bench).run();
+                    case "packing" -> new PackingPhase(bench).run();
                     default -> throw new IllegalArgumentException("no phase " + phase);
                 }
             }

@@ -1,0 +1,146 @@
+package io.eie.benchmark;
+
+import io.eie.process.EngineProcess;
+import io.eie.simulator.Fleet;
+import io.eie.simulator.LinkRegistrar;
+import io.eie.units.Durations;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code packing}: a whole UTC day of history for the fleet (three days back, a reading a minute
+ * from every device, posted to the engine), then what packing it does: bytes per reading before
+ * and after, the MQTT maximum while the engine packs it in the background beside the same without,
+ * the time {@code eie compact} takes at full speed, and one vehicle's report over the day before
+ * and after.
+ */
+final class PackingPhase {
+
+    /** Closes the loaded day and nothing later: the maximum's readings (the last day) are never late. */
+    private static final String AFTER = "48h";
+    private static final Pattern PACKED_DAY =
+            Pattern.compile("(?m)^(meter|vehicle) (\\d{4}-\\d{2}-\\d{2}): ([\\d,]+) devices, ([\\d,]+) bytes to ([\\d,]+) bytes in ([\\d.]+) s");
+
+    private final Bench bench;
+
+    PackingPhase(Bench bench) {
+        this.bench = bench;
+    }
+
+    void run() throws Exception {
+        String db = bench.freshDatabase("packed");
+        Instant day = Instant.now().truncatedTo(ChronoUnit.DAYS).minus(3, ChronoUnit.DAYS);
+        String suffix = "_p" + DateTimeFormatter.BASIC_ISO_DATE.format(LocalDate.ofInstant(day, ZoneOffset.UTC));
+        int pairs = bench.settings.analyticsVehicles;
+        Fleet fleet = Fleet.create(pairs, "V", "M", 0.05, day.toEpochMilli() - 120_000, 180_000, 17);
+        String window = "?from=" + day + "&to=" + day.plus(1, ChronoUnit.DAYS);
+        double baseline;
+        String report = String.format(Locale.ROOT, "Analytics, a whole day of one vehicle (%,d readings a day per device)", 1_440);
+        // an engine that leaves packing to later: it loads the day, and is measured unpacked
+        try (EngineProcess engine = bench.startEngine(db, bench.settings.mqtt, bench.prefix("packed"),
+                "eie-bench-packed-" + bench.runId, Map.of("EIE_COMPACT_AFTER", AFTER, "EIE_COMPACT_EVERY", "365d"))) {
+            LinkRegistrar.register(engine.uri("/"), fleet, day.minus(1, ChronoUnit.MINUTES));
+            HistoryLoad.Result load = HistoryLoad.post(engine, fleet, day.toEpochMilli() - 60_000,
+                    day.plus(1, ChronoUnit.DAYS).toEpochMilli() - 60_000, 60_000);
+            if (load.failed() > 0) {
+                throw new IllegalStateException(load.failed() + " readings of the day were not accepted; see the engine's log");
+            }
+            System.out.printf("  posted %,d readings of %s in %.0f s%n", load.readings(), day, load.seconds());
+            bench.vacuum(db);
+            sizes(db, suffix, "telemetry_history", "unpacked: a row per reading, with its primary key");
+            bench.reports(engine, fleet, window, report + ", unpacked", "");
+            EngineMetrics metrics = new EngineMetrics(() -> engine.get("/metrics"));
+            long loaded = metrics.committed(); // the day's readings, committed before the measurement
+            Bench.Measurement plain = bench.saturate(bench.prefix("packed"), "XV", "XM", db, engine,
+                    () -> metrics.committed() - loaded);
+            bench.results.add(maximumRow("MQTT, most sustained, beside a closed day not yet packed", plain, ""));
+            baseline = plain.committedPerSecond();
+        }
+        // the same engine packing in the background as it would in production (EIE_COMPACT_SHARE at its default)
+        try (EngineProcess engine = bench.startEngine(db, bench.settings.mqtt, bench.prefix("packed"),
+                "eie-bench-packed-" + bench.runId, Map.of("EIE_COMPACT_AFTER", AFTER, "EIE_COMPACT_EVERY", "10s"))) {
+            EngineMetrics metrics = new EngineMetrics(() -> engine.get("/metrics"));
+            Bench.Measurement packing = bench.saturate(bench.prefix("packed"), "YV", "YM", db, engine,
+                    metrics::committed);
+            long packedDevices = count(db, "SELECT count(*) FROM meter_history_packed" + suffix);
+            bench.results.add(maximumRow("MQTT, most sustained, while the engine packs the closed day in the background",
+                    packing, String.format(Locale.ROOT, "%.0f %% of the same without packing; by the end %,d of %,d "
+                                    + "meters' days packed (EIE_COMPACT_SHARE at its default); ",
+                            100 * packing.committedPerSecond() / baseline, packedDevices, pairs)));
+        }
+        // what is left of the day, at full speed
+        long began = System.nanoTime();
+        EngineProcess.Finished compact = EngineProcess.run(EngineProcess.command(bench.settings.engineJar,
+                bench.engineJvmOptions(), List.of("compact", "--after", AFTER)), bench.engineEnvironment(db), Duration.ofHours(2));
+        double seconds = (System.nanoTime() - began) / 1e9;
+        if (compact.exitCode() != 0) {
+            throw new IllegalStateException("eie compact failed: " + compact.output());
+        }
+        List<String> days = new ArrayList<>();
+        double vehicleSeconds = Double.NaN;
+        Matcher packed = PACKED_DAY.matcher(compact.output());
+        while (packed.find()) {
+            days.add(String.format(Locale.ROOT, "%ss of %s: %s devices in %s s", packed.group(1), packed.group(2),
+                    packed.group(3), packed.group(6)));
+            if (packed.group(1).equals("vehicle") && packed.group(2).equals(LocalDate.ofInstant(day, ZoneOffset.UTC).toString())) {
+                vehicleSeconds = Double.parseDouble(packed.group(6));
+            }
+        }
+        System.out.println("  eie compact: " + String.join("; ", days));
+        long readings = count(db, "SELECT (SELECT coalesce(sum(readings), 0) FROM meter_history_packed" + suffix + ") "
+                + "+ (SELECT coalesce(sum(readings), 0) FROM vehicle_history_packed" + suffix + ")");
+        long vehicleReadings = count(db, "SELECT coalesce(sum(readings), 0) FROM vehicle_history_packed" + suffix);
+        bench.results.add(new Report.Row("Packing at full speed: eie compact, what the background had not packed "
+                + "(the vehicles' day whole; the rate is theirs)", vehicleReadings / vehicleSeconds, "readings/s", Double.NaN,
+                Double.NaN, String.format(Locale.ROOT, "%s; %s in all, for a day of %,d readings", String.join("; ", days),
+                Durations.format(Duration.ofSeconds((long) seconds)), readings), Double.NaN, 0));
+        bench.vacuum(db);
+        sizes(db, suffix, "history_packed", "packed: a row per device and day, TOAST included");
+        try (EngineProcess engine = bench.startEngine(db, bench.settings.mqtt, bench.prefix("packed"),
+                "eie-bench-packed-" + bench.runId, Map.of("EIE_COMPACT_AFTER", AFTER, "EIE_COMPACT_EVERY", "365d"))) {
+            bench.reports(engine, fleet, window, report + ", packed", "");
+        }
+    }
+
+    private static Report.Row maximumRow(String measurement, Bench.Measurement measured, String notes) {
+        return new Report.Row(measurement + ": 4,000 devices on 8 connections, QoS 1, ack after commit",
+                measured.committedPerSecond(), "readings/s", measured.p50(), measured.p99(),
+                notes + String.format(Locale.ROOT, "backlog at the end %,d", measured.backlog()),
+                measured.engine().cores(), measured.engine().peakResidentBytes());
+    }
+
+    /** Bytes on disk per reading of the day, meters and vehicles, in the partitions of {@code table}. */
+    private void sizes(String db, String suffix, String table, String what) throws Exception {
+        for (String kind : List.of("meter", "vehicle")) {
+            String partition = kind + "_" + table + suffix;
+            String readings = table.equals("history_packed") ? "SELECT coalesce(sum(readings), 0) FROM " + partition
+                    : "SELECT count(*) FROM " + partition;
+            long rows = count(db, readings);
+            long bytes = count(db, "SELECT pg_total_relation_size('" + partition + "')");
+            bench.results.add(new Report.Row(String.format(Locale.ROOT, "Disk, %s history of the day, %s", kind, what),
+                    bytes / (double) Math.max(rows, 1), "bytes/reading", Double.NaN, Double.NaN,
+                    String.format(Locale.ROOT, "%,d bytes for %,d readings (%s)", bytes, rows, partition), Double.NaN, 0));
+        }
+    }
+
+    private long count(String db, String sql) throws Exception {
+        try (Connection connection = bench.connect(db); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery(sql)) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+}

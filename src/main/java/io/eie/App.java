@@ -113,7 +113,8 @@ public final class App implements AutoCloseable {
         }, 1, 1, TimeUnit.HOURS);
         // Packing works on a thread of its own: a day takes minutes, and the maintenance thread's
         // other tasks (summary lines, rates) keep their beat.
-        compactor = new Compactor(database.jdbi(), partitions, config.storage().packing(), metrics);
+        compactor = new Compactor(database.jdbi(), partitions, config.storage().packing(),
+                () -> writer != null && writer.busy(), metrics);
         long packingEvery = config.storage().packing().every().toSeconds();
         packing = daemonThread("packing");
         packing.scheduleWithFixedDelay(() -> {

@@ -5,9 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import io.eie.process.EngineProcess;
 import io.eie.storage.Compactor;
+import io.eie.storage.PackingSettings;
+import io.eie.storage.Partitions;
 import io.eie.testing.EngineExtension;
 import io.eie.testing.EngineJar;
 import io.eie.testing.TestEngine;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.File;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +19,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.postgres.PostgresPlugin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -26,9 +34,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class PackedHistoryIT {
 
-    /** The background packing never runs during a test: each packs when it means to. */
+    /** The background packing never runs during a test: each packs when it means to, at full speed. */
     @RegisterExtension
-    static final EngineExtension engines = EngineExtension.withSettings(Map.of("EIE_COMPACT_EVERY", "365d"));
+    static final EngineExtension engines =
+            EngineExtension.withSettings(Map.of("EIE_COMPACT_EVERY", "365d", "EIE_COMPACT_SHARE", "1"));
 
     /** A closed day (UTC midnight): its end is three days past, beyond the default 36 h. */
     private static final Instant DAY = Instant.now().truncatedTo(ChronoUnit.DAYS).minus(4, ChronoUnit.DAYS);
@@ -112,17 +121,17 @@ class PackedHistoryIT {
     @Test
     void loses_and_duplicates_nothing_when_killed_while_packing(TestEngine engine) throws Exception {
         this.engine = engine;
-        // a day of 1,000 meters reporting every minute, written as the history of an older engine
+        // a day of 400 meters reporting every minute, written as the history of an older engine
         engine.post("/v1/ingest", meter("M-seed", DAY.plus(1, ChronoUnit.HOURS), "0.1", 230));
         engine.execute("""
                 INSERT INTO meter_telemetry_history (meter_id, ts, kwh_consumed_ac, voltage, received_at)
                 SELECT 'M' || lpad(device::text, 4, '0'), minute, round(random()::numeric, 4), 230 + device %% 7,
                        minute + interval '2 seconds'
-                FROM generate_series(1, 1000) AS device,
+                FROM generate_series(1, 400) AS device,
                      generate_series(timestamptz '%s', timestamptz '%s', interval '1 minute') AS minute
                 """.formatted(DAY, DAY.plus(1, ChronoUnit.DAYS).minusSeconds(60)));
         long total = readingsOfDay();
-        assertThat(total).isEqualTo(1_000 * 1_440 + 1);
+        assertThat(total).isEqualTo(400 * 1_440 + 1);
         Map<String, String> env = TestEngine.environment(engine.database());
 
         ProcessBuilder builder = new ProcessBuilder(EngineJar.command("compact")).redirectErrorStream(true)
@@ -141,7 +150,7 @@ class PackedHistoryIT {
         long packedAtKill = engine.count("SELECT count(*) FROM meter_history_packed");
         long inHistoryAtKill = engine.count("SELECT count(*) FROM meter_telemetry_history");
 
-        assertThat(packedAtKill).as("packing was halfway when it was killed").isBetween(1L, 999L);
+        assertThat(packedAtKill).as("packing was halfway when it was killed").isBetween(1L, 399L);
         assertThat(inHistoryAtKill).isPositive();
         assertThat(readingsOfDay()).isEqualTo(total);
         assertThat(distinctReadingsOfDay()).isEqualTo(total);
@@ -150,9 +159,37 @@ class PackedHistoryIT {
 
         assertThat(rerun.exitCode()).as(rerun.output()).isZero();
         assertThat(engine.count("SELECT count(*) FROM meter_telemetry_history")).isZero();
-        assertThat(engine.count("SELECT count(*) FROM meter_history_packed")).isEqualTo(1_001);
+        assertThat(engine.count("SELECT count(*) FROM meter_history_packed")).isEqualTo(401);
         assertThat(readingsOfDay()).isEqualTo(total);
         assertThat(distinctReadingsOfDay()).isEqualTo(total);
+    }
+
+    @Test
+    void waits_while_the_writers_have_a_backlog(TestEngine engine) throws Exception {
+        this.engine = engine;
+        loadFleet();
+        Jdbi jdbi = Jdbi.create(engine.database()::connect).installPlugin(new PostgresPlugin());
+        AtomicBoolean busy = new AtomicBoolean(true);
+        PackingSettings fullSpeed = new PackingSettings(PackingSettings.DEFAULTS.after(), 1, PackingSettings.DEFAULTS.every(),
+                PackingSettings.DEFAULTS.devicesPerStep());
+        Compactor compactor = new Compactor(jdbi, new Partitions(jdbi), fullSpeed, busy::get,
+                new SimpleMeterRegistry());
+        CompletableFuture<List<Compactor.PackedDay>> packing = CompletableFuture.supplyAsync(() -> {
+            try {
+                return compactor.packClosedDays(Instant.now());
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        Thread.sleep(3_000);
+        assertThat(engine.count("SELECT count(*) FROM meter_history_packed")).as("packed while the writers were busy").isZero();
+        assertThat(packing).isNotDone();
+
+        busy.set(false);
+
+        assertThat(packing.get(60, TimeUnit.SECONDS)).isNotEmpty();
+        assertThat(engine.count("SELECT count(*) FROM meter_telemetry_history")).isZero();
     }
 
     private long readingsOfDay() {

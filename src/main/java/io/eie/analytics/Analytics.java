@@ -19,6 +19,7 @@ import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.locator.ClasspathSqlLocator;
+import org.jdbi.v3.core.statement.Query;
 
 /**
  * The read side: charging efficiency over a window and the live state of devices. Every
@@ -34,6 +35,7 @@ public final class Analytics {
     static final String VEHICLE_TOTALS = SQL.locate(Analytics.class, "vehicleTotals");
     static final String LINKS = SQL.locate(Analytics.class, "links");
     private static final String VEHICLE_REPORT = SQL.locate(Analytics.class, "vehicleReport");
+    private static final String VEHICLE_INTERVAL_REPORT = SQL.locate(Analytics.class, "vehicleIntervalReport");
     private static final String SPAN = SQL.locate(Analytics.class, "span");
     private static final String REPORTING = SQL.locate(Analytics.class, "reporting");
     private static final String VEHICLE_LIVE = SQL.locate(Analytics.class, "vehicleLive");
@@ -94,9 +96,10 @@ public final class Analytics {
                 .list();
         record VehicleTotals(BigDecimal dc, long resets, Double avgTemp, long readings) {
         }
-        VehicleTotals vehicle = handle.createQuery(VEHICLE_REPORT)
-                .define("vehicleEnergy", energy(DeviceKind.VEHICLE, vehicleMode))
-                .define("vehicleTotals", VEHICLE_TOTALS)
+        Query vehicleReport = vehicleMode == EnergyMode.INTERVAL ? handle.createQuery(VEHICLE_INTERVAL_REPORT)
+                : handle.createQuery(VEHICLE_REPORT).define("vehicleEnergy", energy(DeviceKind.VEHICLE, vehicleMode))
+                        .define("vehicleTotals", VEHICLE_TOTALS);
+        VehicleTotals vehicle = vehicleReport
                 .bind("vehicleId", vehicleId).bind("from", from).bind("to", to)
                 .map((rs, ctx) -> new VehicleTotals(rs.getBigDecimal("kwh"), rs.getLong("resets"),
                         nullableDouble(rs, "avg_temp"), rs.getLong("readings")))

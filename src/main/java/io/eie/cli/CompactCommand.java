@@ -35,7 +35,7 @@ final class CompactCommand extends ConfiguredCommand {
         Duration closedAfter = after != null ? after : config.storage().packing().after();
         try (Database database = Database.connect(config.database(), new SimpleMeterRegistry())) {
             Compactor compactor = new Compactor(database.jdbi(), new Partitions(database.jdbi()),
-                    config.storage().packing(), new SimpleMeterRegistry());
+                    config.storage().packing(), () -> false, new SimpleMeterRegistry());
             var closedBefore = config.storage().packing().withAfter(closedAfter).closedBefore(Clock.systemUTC().instant());
             List<Compactor.PackedDay> days = compactor.packDaysBefore(closedBefore, 1.0);
             for (Compactor.PackedDay day : days) {

@@ -113,6 +113,11 @@ public final class BatchWriter implements AutoCloseable {
         return futures;
     }
 
+    /** Whether the writers have a backlog: as many writes wait as make a helper writer join in. */
+    public boolean busy() {
+        return queued() >= CONCURRENT_BATCH;
+    }
+
     /** Writes waiting for a batch, not counting the batches being committed. */
     public int queued() {
         return settings.queueCapacity() - room.availablePermits();

@@ -12,6 +12,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.locator.ClasspathSqlLocator;
@@ -21,8 +22,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Packs closed days of history: each device's readings of a day move out of the row-per-reading
  * history into one packed row (the layout is in {@code V4__packed_history.sql}), a bounded number
- * of devices per transaction, resting between steps so that ingest keeps the machine. When a day's
- * history partition is empty, it is truncated, which gives its disk back at once.
+ * of devices per transaction. Ingest keeps the machine: a step waits while the writers have a
+ * backlog (at most {@link #MAX_YIELD}, so that a day is packed even under load that never lets
+ * up), and packing rests between steps. When a day's history partition is empty, it is truncated,
+ * which gives its disk back at once.
  *
  * <p>Every step moves readings in one statement, so the engine may stop at any moment: a reading is
  * in history or packed, and a day half done is finished at the next run. Readings that arrive for
@@ -46,6 +49,10 @@ public final class Compactor {
     private static final String FREE_HISTORY = SQL.locate(Compactor.class, "freeHistory");
     private static final String RELATION_SIZE = SQL.locate(Compactor.class, "relationSize");
     private static final String LOCK_TIMEOUT = SQL.locate(Partitions.class, "lockTimeout");
+    /** The longest a step waits for the writers' backlog to clear. */
+    static final Duration MAX_YIELD = Duration.ofMinutes(10);
+    /** How long the writers must have had no backlog before a step starts. */
+    private static final Duration QUIET = Duration.ofSeconds(2);
     /** Passes over one day in one run: later passes pack what arrived behind the one before. */
     private static final int MAX_PASSES = 3;
 
@@ -64,15 +71,19 @@ public final class Compactor {
     private final Jdbi jdbi;
     private final Partitions partitions;
     private final PackingSettings settings;
+    private final BooleanSupplier ingestBusy;
     private final Counter[] days = new Counter[DeviceKind.values().length];
     private final Counter[] bytesBefore = new Counter[DeviceKind.values().length];
     private final Counter[] bytesAfter = new Counter[DeviceKind.values().length];
     private final Timer[] took = new Timer[DeviceKind.values().length];
 
-    public Compactor(Jdbi jdbi, Partitions partitions, PackingSettings settings, MeterRegistry metrics) {
+    /** @param ingestBusy whether the writers have a backlog now ({@link BatchWriter#busy()}); packing waits while they do */
+    public Compactor(Jdbi jdbi, Partitions partitions, PackingSettings settings, BooleanSupplier ingestBusy,
+                     MeterRegistry metrics) {
         this.jdbi = jdbi;
         this.partitions = partitions;
         this.settings = settings;
+        this.ingestBusy = ingestBusy;
         for (DeviceKind kind : DeviceKind.values()) {
             int k = kind.ordinal();
             days[k] = Counter.builder("eie.packing.days").tag("kind", kind.typeName())
@@ -121,6 +132,7 @@ public final class Compactor {
         for (int pass = 0; pass < MAX_PASSES && !freed; pass++) {
             String after = "";
             while (true) {
+                yieldToIngest();
                 long stepStarted = System.nanoTime();
                 List<String> step = step(kind, day, after);
                 if (step.isEmpty()) {
@@ -209,6 +221,24 @@ public final class Compactor {
 
     private long size(String table) {
         return jdbi.withHandle(handle -> handle.createQuery(RELATION_SIZE).bind("name", table).mapTo(Long.class).one());
+    }
+
+    /**
+     * Goes on at once if the writers have no backlog; otherwise waits until they have had none for
+     * {@link #QUIET}, or for {@link #MAX_YIELD} at most.
+     */
+    private void yieldToIngest() throws InterruptedException {
+        if (!ingestBusy.getAsBoolean()) {
+            return;
+        }
+        long deadline = System.nanoTime() + MAX_YIELD.toNanos();
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() - quietSince < QUIET.toNanos() && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(100);
+            if (ingestBusy.getAsBoolean()) {
+                quietSince = System.nanoTime();
+            }
+        }
     }
 
     /** Rests after a step that took {@code worked} nanoseconds, so that packing works {@code share} of the time. */

@@ -9,7 +9,8 @@ import java.time.Instant;
  * @param after          a day is closed, and packed, once its end is this long past: long enough
  *                       that readings held back by a broker or a device have arrived
  * @param share          the share of its time the background packing spends working; it rests
- *                       the remainder, so that ingest keeps the machine
+ *                       the remainder (and waits while the writers have a backlog), so that
+ *                       ingest keeps the machine
  * @param every          how often the engine looks for closed days to pack; the first look is this
  *                       long after it starts
  * @param devicesPerStep how many devices' readings of a day one step (one transaction) packs
@@ -17,7 +18,7 @@ import java.time.Instant;
 public record PackingSettings(Duration after, double share, Duration every, int devicesPerStep) {
 
     public static final PackingSettings DEFAULTS =
-            new PackingSettings(Duration.ofHours(36), 0.1, Duration.ofMinutes(10), 100);
+            new PackingSettings(Duration.ofHours(36), 0.1, Duration.ofMinutes(10), 50);
 
     /**
      * How much earlier than the packer a writer treats a day as closed: a writer stores a reading

@@ -111,10 +111,14 @@ public final class App implements AutoCloseable {
                 log.warn("Partition maintenance failed; it runs again within the hour: {}", e.getMessage());
             }
         }, 1, 1, TimeUnit.HOURS);
+        WriterMetrics writerMetrics = new WriterMetrics(metrics);
+        RetryingSink retrying = new RetryingSink(new TelemetryRepository(database.jdbi(), partitions, config.storage(), clock),
+                config.batch().retryMaxDelay());
+        writer = new BatchWriter(config.batch(), new IsolatingSink(retrying), writerMetrics);
         // Packing works on a thread of its own: a day takes minutes, and the maintenance thread's
         // other tasks (summary lines, rates) keep their beat.
         compactor = new Compactor(database.jdbi(), partitions, config.storage().packing(),
-                () -> writer != null && writer.busy(), metrics);
+                writer::busy, metrics);
         long packingEvery = config.storage().packing().every().toSeconds();
         packing = daemonThread("packing");
         packing.scheduleWithFixedDelay(() -> {
@@ -126,10 +130,6 @@ public final class App implements AutoCloseable {
                 log.warn("Packing closed days failed; it goes on at the next run: {}", e.getMessage());
             }
         }, packingEvery, packingEvery, TimeUnit.SECONDS);
-        WriterMetrics writerMetrics = new WriterMetrics(metrics);
-        RetryingSink retrying = new RetryingSink(new TelemetryRepository(database.jdbi(), partitions, config.storage(), clock),
-                config.batch().retryMaxDelay());
-        writer = new BatchWriter(config.batch(), new IsolatingSink(retrying), writerMetrics);
         energyModes.refresh();
         maintenance.scheduleWithFixedDelay(() -> {
             try {

@@ -12,6 +12,7 @@ import io.eie.testing.EngineJar;
 import io.eie.testing.TestEngine;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.File;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -100,7 +101,7 @@ class PackedHistoryIT {
 
         BigDecimalPair withLate = acAndReadings(window);
         assertThat(withLate.readings()).isEqualTo(before.readings() + 1); // PV1's meter until 13:00 is PM1
-        assertThat(withLate.ac()).isEqualByComparingTo(before.ac().add(new java.math.BigDecimal("0.5")));
+        assertThat(withLate.ac()).isEqualByComparingTo(before.ac().add(new BigDecimal("0.5")));
         assertThat(engine.queryValue("SELECT readings FROM meter_hourly WHERE meter_id = 'PM1' AND hour = '"
                 + late.truncatedTo(ChronoUnit.HOURS) + "'").toString()).isEqualTo(String.valueOf(
                 engine.count("SELECT count(*) FROM meter_readings('PM1', '" + late.truncatedTo(ChronoUnit.HOURS) + "', '"
@@ -289,7 +290,7 @@ class PackedHistoryIT {
         return rows;
     }
 
-    private record BigDecimalPair(java.math.BigDecimal ac, long readings) {
+    private record BigDecimalPair(BigDecimal ac, long readings) {
     }
 
     private BigDecimalPair acAndReadings(String window) {

@@ -10,6 +10,7 @@ import io.eie.storage.Partitions;
 import io.eie.testing.EngineExtension;
 import io.eie.testing.EngineJar;
 import io.eie.testing.TestEngine;
+import io.eie.testing.TestInfrastructure;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.File;
 import java.math.BigDecimal;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.postgres.PostgresPlugin;
 import org.junit.jupiter.api.Test;
@@ -69,6 +71,10 @@ class PackedHistoryIT {
         assertThat(engine.count("SELECT count(*) FROM meter_history_packed")).isEqualTo(2 * 3);
         assertThat(engine.count("SELECT sum(readings) FROM vehicle_history_packed")).isEqualTo(2 * READINGS);
         assertThat(answers()).isEqualTo(before);
+        assertThat(engine.count("SELECT count(*) FROM meter_history_packed "
+                + "WHERE kwh_consumed_ac_total <> (SELECT sum(value) FROM unnest(kwh_consumed_ac) value)")).isZero();
+        assertThat(engine.count("SELECT count(*) FROM vehicle_history_packed "
+                + "WHERE kwh_delivered_dc_total <> (SELECT sum(value) FROM unnest(kwh_delivered_dc) value)")).isZero();
         assertThat(engine.metric("eie_packing_days_total{kind=\"meter\"}")).isEqualTo(packed.size() / 2.0);
         assertThat(engine.metric("eie_packing_bytes_after_bytes_total{kind=\"vehicle\"}")).isPositive();
         // every reading comes back to the microsecond, energies as sent
@@ -191,6 +197,38 @@ class PackedHistoryIT {
 
         assertThat(packing.get(60, TimeUnit.SECONDS)).isNotEmpty();
         assertThat(engine.count("SELECT count(*) FROM meter_telemetry_history")).isZero();
+    }
+
+    @Test
+    void a_database_packed_before_days_had_totals_gets_them_when_migrated() {
+        TestInfrastructure.TestDatabase database = TestInfrastructure.get().newDatabase();
+        migrate(database, "4");
+        database.execute("""
+                CREATE TABLE meter_history_packed_p20261201 PARTITION OF meter_history_packed
+                    FOR VALUES FROM ('2026-12-01T00:00:00Z') TO ('2026-12-02T00:00:00Z');
+                CREATE TABLE vehicle_history_packed_p20261201 PARTITION OF vehicle_history_packed
+                    FOR VALUES FROM ('2026-12-01T00:00:00Z') TO ('2026-12-02T00:00:00Z');
+                INSERT INTO meter_history_packed VALUES ('M1', '2026-12-01T00:00:00Z', 3, '2026-12-01T00:00:00Z',
+                    '2026-12-01T00:02:00Z', '{0,60000000,60000000}', '{0.125,1.000000000001,2}', '{230,231,229.5}',
+                    '2026-12-01T00:00:01Z', '{0,60000000,60000000}');
+                INSERT INTO vehicle_history_packed VALUES ('V1', '2026-12-01T00:00:00Z', 2, '2026-12-01T00:00:00Z',
+                    '2026-12-01T00:01:00Z', '{0,60000000}', '{50,51}', '{0.5,0.25}', '{30.5,31}',
+                    '2026-12-01T00:00:01Z', '{0,60000000}');
+                """);
+
+        migrate(database, "latest");
+
+        assertThat(database.strings("SELECT CAST(kwh_consumed_ac_total AS text) FROM meter_history_packed"))
+                .containsExactly("3.125000000001");
+        assertThat(database.strings("SELECT kwh_delivered_dc_total || ' ' || battery_temp_total FROM vehicle_history_packed"))
+                .containsExactly("0.75 61.5");
+        assertThat(database.strings("SELECT kwh_consumed_ac || ' ' || readings FROM meter_sums('M1', '-infinity', 'infinity')"))
+                .containsExactly("3.125000000001 3");
+    }
+
+    private static void migrate(TestInfrastructure.TestDatabase database, String version) {
+        Flyway.configure().dataSource(database.jdbcUrl(), database.username(), database.password())
+                .locations("classpath:db/migration").target(version).load().migrate();
     }
 
     private long readingsOfDay() {

@@ -1,8 +1,10 @@
 package io.eie.benchmark;
 
 import io.eie.process.EngineProcess;
+import io.eie.simulator.Connections;
 import io.eie.simulator.Fleet;
 import io.eie.simulator.LinkRegistrar;
+import io.eie.simulator.Simulation;
 import io.eie.units.Durations;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -24,8 +26,8 @@ import java.util.regex.Pattern;
  * {@code packing}: a whole UTC day of history for the fleet (three days back, a reading a minute
  * from every device, posted to the engine), then what packing it does: bytes per reading before
  * and after, the MQTT maximum while the engine packs it in the background beside the same without,
- * the time {@code eie compact} takes at full speed, and one vehicle's report over the day before
- * and after.
+ * how fast the background packs it at the nominal load, the time {@code eie compact} takes at full
+ * speed, and one vehicle's report over the day before and after.
  */
 final class PackingPhase {
 
@@ -81,8 +83,11 @@ final class PackingPhase {
                     packing, String.format(Locale.ROOT, "%.0f %% of the same without packing; by the end %,d of %,d "
                                     + "meters' days packed (packing waits while the writers have a backlog); ",
                             100 * packing.committedPerSecond() / baseline, packedDevices, pairs)));
+            nominalWhilePacking(engine, db, suffix, metrics);
         }
         // what is left of the day, at full speed
+        String vehiclesPacked = "SELECT coalesce(sum(readings), 0) FROM vehicle_history_packed" + suffix;
+        long vehiclesPackedBefore = count(db, vehiclesPacked);
         long began = System.nanoTime();
         EngineProcess.Finished compact = EngineProcess.run(EngineProcess.command(bench.settings.engineJar,
                 bench.engineJvmOptions(), List.of("compact", "--after", AFTER)), bench.engineEnvironment(db), Duration.ofHours(2));
@@ -103,16 +108,62 @@ final class PackingPhase {
         System.out.println("  eie compact: " + String.join("; ", days));
         long readings = count(db, "SELECT (SELECT coalesce(sum(readings), 0) FROM meter_history_packed" + suffix + ") "
                 + "+ (SELECT coalesce(sum(readings), 0) FROM vehicle_history_packed" + suffix + ")");
-        long vehicleReadings = count(db, "SELECT coalesce(sum(readings), 0) FROM vehicle_history_packed" + suffix);
+        long vehicleReadings = count(db, vehiclesPacked) - vehiclesPackedBefore;
         bench.results.add(new Report.Row("Packing at full speed: eie compact, what the background had not packed "
-                + "(the vehicles' day whole; the rate is theirs)", vehicleReadings / vehicleSeconds, "readings/s", Double.NaN,
-                Double.NaN, String.format(Locale.ROOT, "%s; %s in all, for a day of %,d readings", String.join("; ", days),
+                + "(the rate is the vehicles')", vehicleReadings / vehicleSeconds, "readings/s", Double.NaN,
+                Double.NaN, String.format(Locale.ROOT, "%s; %s in all, for a day of %,d readings",
+                days.isEmpty() ? "nothing was left" : String.join("; ", days),
                 Durations.format(Duration.ofSeconds((long) seconds)), readings), Double.NaN, 0));
         bench.vacuum(db);
         sizes(db, suffix, "history_packed", "packed: a row per device and day, TOAST included");
         try (EngineProcess engine = bench.startEngine(db, bench.settings.mqtt, bench.prefix("packed"),
                 "eie-bench-packed-" + bench.runId, Map.of("EIE_COMPACT_AFTER", AFTER, "EIE_COMPACT_EVERY", "365d"))) {
             bench.reports(engine, fleet, window, report + ", packed", "");
+        }
+    }
+
+    /**
+     * The fleet at its nominal rate (a reading a minute from each of its devices, on 8 connections)
+     * while the engine packs the closed day in the background: how fast packing goes when ingest
+     * leaves it room, and what ingest sees meanwhile.
+     */
+    private void nominalWhilePacking(EngineProcess engine, String db, String suffix, EngineMetrics metrics) throws Exception {
+        int pairs = bench.settings.analyticsVehicles;
+        long drained;
+        do { // what the maximum left queued, committed first
+            drained = metrics.committed();
+            Thread.sleep(2_000);
+        } while (metrics.committed() > drained);
+        long now = System.currentTimeMillis();
+        Fleet fleet = Fleet.create(pairs, "ZV", "ZM", 0.05, now - 60_000, 180_000, 13);
+        Connections connections = bench.connections(fleet, 8);
+        connections.connect(8, Duration.ofMinutes(1));
+        String prefix = bench.prefix("packed");
+        Simulation simulation = new Simulation(fleet, connections, new Simulation.Settings(60_000, 1, now, Long.MAX_VALUE,
+                false, 0, 0, 0, 0, prefix, 13));
+        String packedReadings = "SELECT (SELECT coalesce(sum(readings), 0) FROM meter_history_packed" + suffix + ") "
+                + "+ (SELECT coalesce(sum(readings), 0) FROM vehicle_history_packed" + suffix + ")";
+        try (Bench.FleetThread fleetThread = new Bench.FleetThread(simulation, connections);
+             Connection probeDb = bench.connect(db);
+             Probes probes = new Probes(bench.settings.mqtt.getHost(), bench.settings.mqtt.getPort(), prefix, bench.runId,
+                     probeDb)) {
+            long packedBefore = count(db, packedReadings);
+            long began = System.nanoTime();
+            long committedBefore = metrics.committed();
+            Bench.Measurement nominal = bench.measure(engine, probes, () -> metrics.committed() - committedBefore,
+                    connections.published::sum);
+            double seconds = (System.nanoTime() - began) / 1e9;
+            double packedPerSecond = (count(db, packedReadings) - packedBefore) / seconds;
+            bench.results.add(new Report.Row(String.format(Locale.ROOT, "MQTT, nominal load (%,d devices, a reading a "
+                            + "minute each, on 8 connections) while the engine packs the closed day in the background",
+                            2 * pairs), nominal.committedPerSecond(), "readings/s", nominal.p50(), nominal.p99(),
+                    String.format(Locale.ROOT, "published %,.0f/s; backlog at the end %,d", nominal.publishedPerSecond(),
+                            nominal.backlog()), nominal.engine().cores(), nominal.engine().peakResidentBytes()));
+            bench.results.add(new Report.Row("Packing in the background at nominal load (EIE_COMPACT_SHARE at its default)",
+                    packedPerSecond, "readings/s", Double.NaN, Double.NaN, String.format(Locale.ROOT,
+                    "over %.0f s of the run above: a day of %,d readings in %s at this rate", seconds, 2L * pairs * 1_440,
+                    Durations.format(Duration.ofSeconds((long) (2L * pairs * 1_440 / Math.max(packedPerSecond, 1e-9))))),
+                    Double.NaN, 0));
         }
     }
 

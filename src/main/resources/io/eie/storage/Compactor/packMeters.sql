@@ -1,7 +1,8 @@
 -- Packs the day [:from, :to) of the next :devices meters after :after (in id order) that
 -- still have readings of that day in history: moves those readings out of history and merges them
 -- with the meter's packed row of the day, if it has one (readings that arrived after the day was
--- packed), into one packed row per meter (the layout is in ../../../../db/migration/V4__packed_history.sql).
+-- packed), into one packed row per meter (the layout is in ../../../../db/migration/V4__packed_history.sql,
+-- with the day's totals of V5__packed_totals.sql).
 -- One statement: each reading is in history or packed, never both and never neither, whenever
 -- the engine stops. Returns the meters packed.
 WITH devices AS (
@@ -28,11 +29,12 @@ WITH devices AS (
     FROM readings
 )
 INSERT INTO meter_history_packed (meter_id, day, readings, first_ts, last_ts, ts_steps, kwh_consumed_ac, voltage,
-                                      first_received_at, received_steps)
+                                      first_received_at, received_steps, kwh_consumed_ac_total)
 SELECT meter_id, :from, count(*), min(ts), max(ts), array_agg(ts_step ORDER BY ts),
        array_agg(kwh_consumed_ac ORDER BY ts),
        array_agg(voltage ORDER BY ts),
-       min(first_received_at), array_agg(received_step ORDER BY ts)
+       min(first_received_at), array_agg(received_step ORDER BY ts),
+       sum(kwh_consumed_ac ORDER BY ts)
 FROM (SELECT meter_id, ts, kwh_consumed_ac, voltage,
              ts_us - lag(ts_us, 1, ts_us) OVER device AS ts_step,
              first_value(received_at) OVER device AS first_received_at,

@@ -24,12 +24,13 @@ WITH devices AS (
     FROM readings
 )
 INSERT INTO vehicle_history_packed (vehicle_id, day, readings, first_ts, last_ts, ts_steps, soc, kwh_delivered_dc, battery_temp,
-                                        first_received_at, received_steps)
+                                        first_received_at, received_steps, kwh_delivered_dc_total, battery_temp_total)
 SELECT vehicle_id, :from, count(*), min(ts), max(ts), array_agg(ts_step ORDER BY ts),
        array_agg(soc ORDER BY ts),
        array_agg(kwh_delivered_dc ORDER BY ts),
        array_agg(battery_temp ORDER BY ts),
-       min(first_received_at), array_agg(received_step ORDER BY ts)
+       min(first_received_at), array_agg(received_step ORDER BY ts),
+       sum(kwh_delivered_dc ORDER BY ts), sum(battery_temp ORDER BY ts)
 FROM (SELECT vehicle_id, ts, soc, kwh_delivered_dc, battery_temp,
              ts_us - lag(ts_us, 1, ts_us) OVER device AS ts_step,
              first_value(received_at) OVER device AS first_received_at,

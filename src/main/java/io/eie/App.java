@@ -1,5 +1,8 @@
 package io.eie;
 
+import io.eie.alarms.AlarmRules;
+import io.eie.alarms.Alarms;
+import io.eie.alarms.Notifier;
 import io.eie.analytics.Analytics;
 import io.eie.analytics.HourlyAnalytics;
 import io.eie.config.Config;
@@ -63,6 +66,10 @@ public final class App implements AutoCloseable {
     private ScheduledExecutorService maintenance;
     private ScheduledExecutorService packing;
     private Compactor compactor;
+    private ScheduledExecutorService alarms;
+    private AlarmRules alarmRules;
+    private ScheduledExecutorService notifications;
+    private Notifier notifier;
     private MqttConsumer mqtt;
     private HttpApi http;
     private String databaseUrl;
@@ -164,6 +171,31 @@ public final class App implements AutoCloseable {
             }, every, every, TimeUnit.MILLISECONDS);
         }
 
+        alarmRules = new AlarmRules(database.jdbi(), config.alarms(), config.analytics(), writer::busy, clock.instant(),
+                metrics);
+        long evaluateEvery = config.alarms().evaluateEvery().toMillis();
+        alarms = daemonThread("alarms");
+        alarms.scheduleWithFixedDelay(() -> {
+            try {
+                alarmRules.evaluate(clock.instant());
+            } catch (RuntimeException e) {
+                log.warn("Evaluating the alarm rules failed; they are evaluated again at the next turn: {}", e.getMessage());
+            }
+        }, evaluateEvery, evaluateEvery, TimeUnit.MILLISECONDS);
+
+        // alarm events out: to each webhook and to the broker, on a thread of their own
+        notifier = new Notifier(database.jdbi(), config.alarms().notifications(), mqtt::publish, clock, metrics);
+        notifications = daemonThread("notifications");
+        notifications.scheduleWithFixedDelay(() -> {
+            try {
+                notifier.deliverDue();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                log.warn("Delivering alarm events failed; trying again shortly: {}", e.getMessage());
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+
         Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
         readiness.put("database", database::isReachable);
         readiness.put("writer", retrying::storageAvailable);
@@ -173,7 +205,7 @@ public final class App implements AutoCloseable {
         var services = new HttpApi.Services(new VehicleMeterLinks(database.jdbi()), energyModes,
                 new Analytics(database.jdbi(), config.analytics(), energyModes),
                 new HourlyAnalytics(database.jdbi(), config.analytics()), new RejectionLog(database.jdbi()),
-                ingestRates::current);
+                new Alarms(database.jdbi(), config.alarms().notifications().targets(), metrics), notifier, ingestRates::current);
         http = new HttpApi(config.http(), intake, retrying::storageAvailable, services, readiness, metrics, clock);
         http.start();
     }
@@ -204,6 +236,11 @@ public final class App implements AutoCloseable {
     /** What packs closed days of history (in the background, and on demand). */
     public Compactor compactor() {
         return compactor;
+    }
+
+    /** What evaluates the alarm rules (in the background, and on demand). */
+    public AlarmRules alarmRules() {
+        return alarmRules;
     }
 
     public String databaseUrl() {
@@ -244,6 +281,12 @@ public final class App implements AutoCloseable {
         }
         if (packing != null) {
             packing.shutdownNow();
+        }
+        if (alarms != null) {
+            alarms.shutdownNow();
+        }
+        if (notifications != null) {
+            notifications.shutdownNow();
         }
         if (writer != null) {
             writer.close(remaining(deadline));

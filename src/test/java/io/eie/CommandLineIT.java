@@ -67,10 +67,10 @@ class CommandLineIT {
         Finished second = EngineJar.run(env, "migrate");
 
         assertThat(first.exitCode()).as(first.output()).isZero();
-        assertThat(first.output()).contains("migrated to version 5", "The schema is at version 5.");
+        assertThat(first.output()).contains("migrated to version 7", "The schema is at version 7.");
         assertThat(second.exitCode()).isZero();
-        assertThat(second.output()).contains("up to date at version 5", "The schema is at version 5.");
-        assertThat(database.count("SELECT count(*) FROM flyway_schema_history WHERE success")).isEqualTo(5);
+        assertThat(second.output()).contains("up to date at version 7", "The schema is at version 7.");
+        assertThat(database.count("SELECT count(*) FROM flyway_schema_history WHERE success")).isEqualTo(7);
         assertThat(database.count("SELECT count(*) FROM pg_tables WHERE tablename = 'vehicle_live_status'")).isEqualTo(1);
     }
 

@@ -14,6 +14,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import io.eie.testing.EngineExtension;
 import io.eie.testing.OwnedBroker;
@@ -72,6 +73,8 @@ class MosquittoConfigIT {
         addUser("vehicle", "V1001", DEVICE_PASSWORD);
         addUser("meter", "M2001", DEVICE_PASSWORD);
         addUser("gateway", "depot-7", DEVICE_PASSWORD);
+        addUser("console", "ops-wall", DEVICE_PASSWORD);
+        addUser("vehicle", "V-hot", DEVICE_PASSWORD);
         String shipped = Files.readString(config.resolve("mosquitto.conf"));
         broker = OwnedBroker.mosquitto("shipped-config", port -> shipped
                 .replace("listener 1883", "listener " + port + " 127.0.0.1")
@@ -136,6 +139,31 @@ class MosquittoConfigIT {
             await().atMost(Duration.ofSeconds(20)).until(() ->
                     engine.count("SELECT count(*) FROM meter_telemetry_history WHERE meter_id = 'M2001' AND voltage = 231") == 1);
             assertThat(received.receive(1, TimeUnit.SECONDS)).as("what the device was sent").isEmpty();
+        }
+    }
+
+    @Test
+    void lets_the_engine_publish_alarm_events_for_consoles_and_no_device_publish_there() throws Exception {
+        try (Device console = new Device("ops-wall", DEVICE_PASSWORD); Device vehicle = new Device("V-hot", DEVICE_PASSWORD);
+             Mqtt5BlockingClient.Mqtt5Publishes received = console.client.publishes(MqttGlobalPublishFilter.ALL)) {
+            console.client.subscribeWith().topicFilter("alarms/+").qos(MqttQos.AT_LEAST_ONCE).send();
+            assertThat(vehicle.refusedPublish("alarms/V-hot", "{\"type\": \"cleared\"}"))
+                    .isEqualTo(Mqtt5PubAckReasonCode.NOT_AUTHORIZED);
+            assertThat(console.refusedPublish("alarms/V-hot", "{\"type\": \"cleared\"}"))
+                    .isEqualTo(Mqtt5PubAckReasonCode.NOT_AUTHORIZED);
+            for (int i = 0; i < 3; i++) { // a battery hot three readings in a row
+                vehicle.publish("vehicles/V-hot", vehicle("V-hot", 70, "0", 60 + i, NOW.plusSeconds(10 + i)));
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> engine.count(
+                    "SELECT count(*) FROM vehicle_telemetry_history WHERE vehicle_id = 'V-hot' AND battery_temp >= 60") == 3);
+
+            engine.app().alarmRules().evaluate(Instant.now());
+
+            Mqtt5Publish event = received.receive(20, TimeUnit.SECONDS).orElseThrow();
+            assertThat(event.getTopic()).hasToString("alarms/V-hot");
+            String body = new String(event.getPayloadAsBytes(), StandardCharsets.UTF_8);
+            assertThat(body).contains("\"type\":\"raised\"", "\"rule\":\"battery_temperature\"", "\"deviceId\":\"V-hot\"");
+            assertThat(received.receive(1, TimeUnit.SECONDS)).as("only the engine's event").isEmpty();
         }
     }
 

@@ -1,5 +1,7 @@
 package io.eie.config;
 
+import io.eie.alarms.AlarmSettings;
+import io.eie.alarms.NotificationSettings;
 import io.eie.analytics.AnalyticsSettings;
 import io.eie.embedded.EmbeddedSettings;
 import io.eie.http.ApiTokens;
@@ -12,6 +14,7 @@ import io.eie.storage.PackingSettings;
 import io.eie.storage.StorageSettings;
 import io.eie.telemetry.EnergyMode;
 import io.eie.telemetry.ValidationRules;
+import io.eie.units.Durations;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -19,6 +22,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,7 +44,7 @@ import java.util.regex.Pattern;
  */
 public record Config(DatabaseSettings database, MqttSettings mqtt, EmbeddedSettings embedded, HttpSettings http,
                      BatchSettings batch, ValidationRules validation, StorageSettings storage,
-                     AnalyticsSettings analytics, Duration logSummaryInterval, Map<String, String> effective,
+                     AnalyticsSettings analytics, AlarmSettings alarms, Duration logSummaryInterval, Map<String, String> effective,
                      List<String> unknown) {
 
     private static final Pattern POSTGRES_URL =
@@ -117,6 +121,23 @@ public record Config(DatabaseSettings database, MqttSettings mqtt, EmbeddedSetti
                 Duration.ofDays(31),
                 env.decimal("EIE_EFFICIENCY_MIN_KWH", "1", BigDecimal.ZERO, new BigDecimal("1000000")),
                 env.decimal("EIE_EFFICIENCY_TOLERANCE", "0.02", BigDecimal.ZERO, BigDecimal.ONE));
+        AlarmSettings alarmDefaults = AlarmSettings.DEFAULTS;
+        Duration efficiencyWindow = env.duration("EIE_ALARM_EFFICIENCY_WINDOW", alarmDefaults.efficiencyWindow(),
+                Duration.ofHours(1), Duration.ofDays(31));
+        if (efficiencyWindow.toSeconds() % 3600 != 0) {
+            env.problem("EIE_ALARM_EFFICIENCY_WINDOW must be whole hours (the rules read hourly rollups), not "
+                    + Durations.format(efficiencyWindow));
+        }
+        AlarmSettings alarms = new AlarmSettings(
+                env.duration("EIE_ALARM_EVALUATE_EVERY", alarmDefaults.evaluateEvery(), Duration.ofSeconds(5), Duration.ofHours(1)),
+                efficiencyWindow,
+                env.decimal("EIE_ALARM_EFFICIENCY_HYSTERESIS", alarmDefaults.efficiencyHysteresis().toPlainString(),
+                        BigDecimal.ZERO, BigDecimal.ONE),
+                env.duration("EIE_ALARM_SILENT_AFTER", alarmDefaults.silentAfter(), Duration.ofMinutes(1), Duration.ofDays(1)),
+                env.decimal("EIE_ALARM_BATTERY_TEMP_MAX", alarmDefaults.batteryMaxTemp().toPlainString(),
+                        new BigDecimal("-40"), new BigDecimal("150")),
+                env.integer("EIE_ALARM_BATTERY_READINGS", alarmDefaults.batteryReadings(), 1, 100),
+                notifications(env));
         String logLevel = env.string("EIE_LOG_LEVEL", "INFO"); // read by logback.xml; listed and checked here
         if (!List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF").contains(logLevel.toUpperCase(Locale.ROOT))) {
             env.problem("EIE_LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR, OFF, not \"" + logLevel + "\"");
@@ -148,7 +169,7 @@ public record Config(DatabaseSettings database, MqttSettings mqtt, EmbeddedSetti
                 unknown.add(name);
             }
         }
-        return new Config(database, mqtt, embedded, http, batch, validation, storage, analytics, summaryInterval,
+        return new Config(database, mqtt, embedded, http, batch, validation, storage, analytics, alarms, summaryInterval,
                 Map.copyOf(env.effective()), List.copyOf(unknown));
     }
 
@@ -256,6 +277,42 @@ public record Config(DatabaseSettings database, MqttSettings mqtt, EmbeddedSetti
         return new MqttSettings(host, port, tls, trustStore.map(Path::of).orElse(null), trustStorePassword.orElse(null),
                 username.orElse(null), password.orElse(null), clientId.orElse(DEFAULT_CLIENT_ID), shareGroup.orElse(null),
                 prefix, sessionExpiry, receiveMaximum, maxPacketSize);
+    }
+
+    /** The webhooks alarm events go to (any number, separated by commas or spaces), and their signing key. */
+    private static NotificationSettings notifications(Env env) {
+        NotificationSettings defaults = NotificationSettings.DEFAULTS;
+        List<URI> webhooks = new ArrayList<>();
+        List<String> shown = new ArrayList<>();
+        for (String value : env.optional("EIE_ALARM_WEBHOOK_URL").orElse("").split("[,\\s]+")) {
+            if (value.isEmpty()) {
+                continue;
+            }
+            try {
+                URI uri = new URI(value);
+                if (!List.of("http", "https").contains(String.valueOf(uri.getScheme()).toLowerCase(Locale.ROOT))
+                        || uri.getHost() == null) {
+                    throw new URISyntaxException(value, "not an http or https URL with a host");
+                }
+                webhooks.add(uri);
+                shown.add(uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
+                        + (uri.getRawPath() == null ? "" : uri.getRawPath()) + (uri.getRawQuery() == null ? "" : "?****"));
+            } catch (URISyntaxException e) {
+                env.problem("EIE_ALARM_WEBHOOK_URL must be http or https URLs separated by commas, such as "
+                        + "https://ops.example/hooks/eie; \"" + value + "\" is not one");
+            }
+        }
+        if (!webhooks.isEmpty()) {
+            env.mask("EIE_ALARM_WEBHOOK_URL", String.join(",", shown)); // a URL may carry a token
+        }
+        Optional<String> secret = env.secret("EIE_ALARM_WEBHOOK_SECRET");
+        if (!webhooks.isEmpty() && secret.map(String::length).orElse(0) < 16) {
+            env.problem("EIE_ALARM_WEBHOOK_SECRET must be set, at least 16 characters, whenever EIE_ALARM_WEBHOOK_URL is: "
+                    + "receivers check each body's signature with it (openssl rand -hex 32 makes one)");
+        }
+        return new NotificationSettings(webhooks, secret.orElse(null),
+                env.duration("EIE_ALARM_WEBHOOK_TIMEOUT", defaults.timeout(), Duration.ofSeconds(1), Duration.ofMinutes(1)),
+                env.duration("EIE_ALARM_NOTIFY_MAX_BACKOFF", defaults.maxBackoff(), Duration.ofSeconds(1), Duration.ofHours(1)));
     }
 
     private static ApiTokens tokens(Env env) {

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.eie.alarms.Alarms;
+import io.eie.alarms.Notifier;
 import io.eie.analytics.Analytics;
 import io.eie.analytics.FleetOverview;
 import io.eie.analytics.HourlyAnalytics;
@@ -54,7 +56,8 @@ public final class HttpApi implements AutoCloseable {
      * @param ingestRate this instance's intake over the last minute, for the fleet overview
      */
     public record Services(VehicleMeterLinks links, EnergyModes energyModes, Analytics analytics, HourlyAnalytics hourly,
-                           RejectionLog rejections, Supplier<FleetOverview.IngestRate> ingestRate) {
+                           RejectionLog rejections, Alarms alarms, Notifier notifier,
+                           Supplier<FleetOverview.IngestRate> ingestRate) {
     }
 
     /**
@@ -77,6 +80,7 @@ public final class HttpApi implements AutoCloseable {
         var reads = new ReadEndpoints(services.analytics(), clock);
         var hourly = new HourlyEndpoints(services.hourly(), services.analytics(), services.ingestRate(), clock);
         var rejections = new RejectionEndpoint(services.rejections());
+        var alarms = new AlarmEndpoints(services.alarms(), clock);
         var docs = new ApiDocs(json);
         var dashboard = new Dashboard();
 
@@ -114,6 +118,10 @@ public final class HttpApi implements AutoCloseable {
             config.routes.get("/v1/analytics/fleet/efficiency", hourly::fleet);
             config.routes.get("/v1/analytics/fleet/overview", hourly::overview);
             config.routes.get("/v1/rejections", rejections::handle);
+            config.routes.get("/v1/alarms", alarms::list);
+            config.routes.get("/v1/alarms/{id}", alarms::show);
+            config.routes.post("/v1/alarms/{id}/acknowledge", alarms::acknowledge);
+            config.routes.get("/v1/notifications", ctx -> ctx.json(Map.of("targets", services.notifier().pending())));
             config.routes.get("/health", ctx -> ctx.json(Map.of("status", "up")));
             config.routes.get("/ready", ctx -> ready(ctx, readiness));
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));

@@ -310,6 +310,19 @@ public final class MqttConsumer implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Publishes to {@code topic} under the topic prefix at QoS 1 on the engine's own connection;
+     * completes once the broker acknowledged it, exceptionally when the broker refused it (an ACL,
+     * say). While the broker is away the message waits in the client for the reconnection.
+     */
+    public CompletableFuture<Void> publish(String topic, byte[] payload) {
+        return client.publishWith().topic(settings.topicPrefix() + topic).qos(MqttQos.AT_LEAST_ONCE).payload(payload)
+                .send()
+                .thenAccept(result -> result.getError().ifPresent(error -> {
+                    throw new IllegalStateException("the broker refused the message: " + error.getMessage(), error);
+                }));
+    }
+
     /** Messages received and not yet acknowledged. */
     public int unacknowledged() {
         return unsettled.size();

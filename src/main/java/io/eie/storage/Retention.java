@@ -8,14 +8,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps storage inside its bounds: partitions ready for the coming days, history past the
- * retention window dropped a whole day at a time, old rejected payloads deleted.
+ * retention window dropped a whole day at a time, old rejected payloads and alarms cleared long
+ * ago deleted.
  */
 public final class Retention {
 
     private static final Logger log = LoggerFactory.getLogger(Retention.class);
 
-    private static final String DELETE_OLD_REJECTIONS =
-            ClasspathSqlLocator.create().locate(Retention.class, "deleteOldRejections");
+    private static final ClasspathSqlLocator SQL = ClasspathSqlLocator.create();
+    private static final String DELETE_OLD_REJECTIONS = SQL.locate(Retention.class, "deleteOldRejections");
+    private static final String DELETE_OLD_ALARMS = SQL.locate(Retention.class, "deleteOldAlarms");
 
     private final Jdbi jdbi;
     private final Partitions partitions;
@@ -34,6 +36,10 @@ public final class Retention {
         int deleted = jdbi.withHandle(handle -> handle.createUpdate(DELETE_OLD_REJECTIONS).bind("cutoff", cutoff).execute());
         if (deleted > 0) {
             log.info("Deleted {} rejected payloads received before {}", deleted, cutoff);
+        }
+        int alarms = jdbi.withHandle(handle -> handle.createUpdate(DELETE_OLD_ALARMS).bind("cutoff", cutoff).execute());
+        if (alarms > 0) {
+            log.info("Deleted {} alarms cleared before {}", alarms, cutoff);
         }
     }
 }

@@ -42,6 +42,26 @@ class ConfigTest {
     }
 
     @Test
+    void reads_the_alarm_rules_settings_and_wants_the_efficiency_window_in_whole_hours() {
+        assertThat(Config.fromEnv(Map.of()).alarms()).isEqualTo(io.eie.alarms.AlarmSettings.DEFAULTS);
+        Config config = Config.fromEnv(Map.of("EIE_ALARM_EFFICIENCY_WINDOW", "6h", "EIE_ALARM_SILENT_AFTER", "15m",
+                "EIE_ALARM_BATTERY_TEMP_MAX", "60.5", "EIE_ALARM_BATTERY_READINGS", "5", "EIE_ALARM_EFFICIENCY_HYSTERESIS", "0.1",
+                "EIE_ALARM_EVALUATE_EVERY", "30s"));
+        assertThat(config.alarms().efficiencyWindow()).isEqualTo(Duration.ofHours(6));
+        assertThat(config.alarms().silentAfter()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(config.alarms().batteryMaxTemp()).isEqualByComparingTo("60.5");
+        assertThat(config.alarms().batteryReadings()).isEqualTo(5);
+        assertThat(config.alarms().efficiencyHysteresis()).isEqualByComparingTo("0.1");
+        assertThat(config.alarms().evaluateEvery()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(catchThrowableOfType(Config.ConfigException.class, () -> Config.fromEnv(Map.of(
+                "EIE_ALARM_EFFICIENCY_WINDOW", "90m"))).problems()).singleElement().asString()
+                .startsWith("EIE_ALARM_EFFICIENCY_WINDOW must be whole hours");
+        assertThat(catchThrowableOfType(Config.ConfigException.class, () -> Config.fromEnv(Map.of(
+                "EIE_ALARM_BATTERY_READINGS", "0"))).problems()).singleElement().asString()
+                .startsWith("EIE_ALARM_BATTERY_READINGS must be between 1 and 100");
+    }
+
+    @Test
     void reads_api_tokens_and_never_shows_them() {
         Config open = Config.fromEnv(Map.of());
         Config closed = Config.fromEnv(Map.of("EIE_API_READ_TOKEN", "r".repeat(32), "EIE_API_WRITE_TOKEN", "w".repeat(32)));

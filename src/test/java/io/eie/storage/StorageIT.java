@@ -136,12 +136,17 @@ class StorageIT {
     }
 
     @Test
-    void retention_drops_whole_days_past_the_window_and_old_rejections() throws Exception {
+    void retention_drops_whole_days_past_the_window_old_rejections_and_alarms_cleared_long_ago() throws Exception {
         Instant old = NOW.minus(100, ChronoUnit.DAYS);
         partitions.createAhead(old, 0);
         engine.execute("INSERT INTO meter_telemetry_history VALUES ('M4', '" + old + "', 1, 230, '" + old + "')");
         engine.execute("INSERT INTO rejected_telemetry (received_at, source, payload, payload_size, reasons) "
                 + "VALUES ('" + old + "', 'mqtt', '\\x00', 1, '[]')");
+        engine.execute("INSERT INTO alarm (rule, device_kind, device_id, raised_at, latest_at, cleared_at) VALUES "
+                + "('silent', 'meter', 'M-gone', '" + old + "', '" + old + "', '" + old + "'), "
+                + "('silent', 'meter', 'M-open', '" + old + "', '" + old + "', NULL), "
+                + "('silent', 'meter', 'M-recent', '" + old + "', '" + old + "', '" + NOW.minus(1, ChronoUnit.DAYS) + "')");
+        engine.execute("INSERT INTO alarm_event (alarm_id, type, at) SELECT id, 'raised', raised_at FROM alarm");
         commit(List.of(meter("M4", NOW.minusSeconds(10), "1")));
 
         new Retention(jdbi, partitions, SETTINGS).run(NOW);
@@ -149,6 +154,9 @@ class StorageIT {
         assertThat(engine.count("SELECT count(*) FROM pg_class WHERE relname LIKE '%_p" + day(old) + "'")).isZero();
         assertThat(engine.count("SELECT count(*) FROM meter_telemetry_history")).isEqualTo(1);
         assertThat(engine.count("SELECT count(*) FROM rejected_telemetry")).isZero();
+        assertThat(engine.database().strings("SELECT device_id FROM alarm ORDER BY device_id"))
+                .containsExactly("M-open", "M-recent");
+        assertThat(engine.count("SELECT count(*) FROM alarm_event")).isEqualTo(2);
         assertThat(engine.count("SELECT count(*) FROM pg_class WHERE relname = 'vehicle_telemetry_history_p"
                 + day(NOW.plus(2, ChronoUnit.DAYS)) + "'")).isEqualTo(1);
     }

@@ -1,0 +1,153 @@
+package io.eie.alarms;
+
+import io.eie.analytics.AnalyticsSettings;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.locator.ClasspathSqlLocator;
+import org.jdbi.v3.core.statement.Query;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Evaluates every alarm rule over the whole fleet, from what the writer already keeps (the hourly
+ * rollups, the live rows, a hot vehicle's last readings), and raises, updates and clears alarms
+ * in one transaction. One engine instance evaluates at a time (an advisory lock; the others skip
+ * their turn), and the database keeps one open alarm per rule and device whatever happens.
+ */
+public final class AlarmRules {
+
+    private static final Logger log = LoggerFactory.getLogger(AlarmRules.class);
+    private static final ClasspathSqlLocator SQL = ClasspathSqlLocator.create();
+    private static final String TRY_LOCK = SQL.locate(AlarmRules.class, "tryLock");
+    private static final String APPLY = SQL.locate(AlarmRules.class, "apply");
+    private static final String OPEN_BY_RULE = SQL.locate(AlarmRules.class, "openByRule");
+    private static final Map<AlarmRule, String> VERDICTS = new EnumMap<>(Map.of(
+            AlarmRule.LOW_EFFICIENCY, SQL.locate(AlarmRules.class, "lowEfficiency"),
+            AlarmRule.IMPOSSIBLE_EFFICIENCY, SQL.locate(AlarmRules.class, "impossibleEfficiency"),
+            AlarmRule.SILENT, SQL.locate(AlarmRules.class, "silent"),
+            AlarmRule.BATTERY_TEMPERATURE, SQL.locate(AlarmRules.class, "batteryTemperature")));
+    /** The advisory lock of evaluation: "EIEA". */
+    private static final long LOCK_KEY = 0x45494541L;
+
+    /** What one evaluation did: whether this instance evaluated, and the alarms raised and cleared by rule. */
+    public record Evaluation(boolean evaluated, Map<AlarmRule, Integer> raised, Map<AlarmRule, Integer> cleared) {
+
+        static final Evaluation SKIPPED = new Evaluation(false, Map.of(), Map.of());
+    }
+
+    private final Jdbi jdbi;
+    private final List<String> targets;
+    private final AlarmSettings settings;
+    private final AnalyticsSettings analytics;
+    private final BooleanSupplier ingestBusy;
+    private final Instant startedAt;
+    private final Timer evaluationTime;
+    private final Map<AlarmRule, AtomicLong> open = new EnumMap<>(AlarmRule.class);
+    private final MeterRegistry metrics;
+
+    /**
+     * @param ingestBusy whether the writers have a backlog: then the live rows lag behind what
+     *                   devices sent, and silence is not judged
+     * @param startedAt  when the engine started: silence is judged only once it has been up for
+     *                   longer than a device may be silent, so that a restart raises nothing
+     */
+    public AlarmRules(Jdbi jdbi, AlarmSettings settings, AnalyticsSettings analytics, BooleanSupplier ingestBusy,
+                      Instant startedAt, MeterRegistry metrics) {
+        this.jdbi = jdbi;
+        this.targets = settings.notifications().targets();
+        this.settings = settings;
+        this.analytics = analytics;
+        this.ingestBusy = ingestBusy;
+        this.startedAt = startedAt;
+        this.metrics = metrics;
+        this.evaluationTime = Timer.builder("eie_alarm_evaluation")
+                .description("Time taken to evaluate every alarm rule over the fleet")
+                .register(metrics);
+        for (AlarmRule rule : AlarmRule.values()) {
+            AtomicLong count = new AtomicLong();
+            open.put(rule, count);
+            Gauge.builder("eie_alarms_active", count, AtomicLong::get)
+                    .description("Alarms raised and not yet cleared, by rule")
+                    .tag("rule", rule.label())
+                    .register(metrics);
+        }
+    }
+
+    /** Evaluates every rule at {@code now}; skips when another instance is evaluating. */
+    public Evaluation evaluate(Instant now) {
+        long began = System.nanoTime();
+        Evaluation evaluation = jdbi.inTransaction(handle -> {
+            if (!handle.createQuery(TRY_LOCK).bind("key", LOCK_KEY).mapTo(Boolean.class).one()) {
+                return Evaluation.SKIPPED;
+            }
+            Map<AlarmRule, Integer> raised = new EnumMap<>(AlarmRule.class);
+            Map<AlarmRule, Integer> cleared = new EnumMap<>(AlarmRule.class);
+            for (AlarmRule rule : AlarmRule.values()) {
+                if (rule == AlarmRule.SILENT && !judgesSilence(now)) {
+                    continue;
+                }
+                Map<String, Integer> ruleEvents = apply(handle, rule, now);
+                raised.put(rule, ruleEvents.getOrDefault("raised", 0));
+                cleared.put(rule, ruleEvents.getOrDefault("cleared", 0));
+            }
+            handle.createQuery(OPEN_BY_RULE).map((rs, ctx) -> Map.entry(rs.getString("rule"), rs.getLong("open")))
+                    .list().forEach(entry -> AlarmRule.fromLabel(entry.getKey())
+                            .ifPresent(rule -> open.get(rule).set(entry.getValue())));
+            return new Evaluation(true, raised, cleared);
+        });
+        if (evaluation.evaluated()) {
+            evaluationTime.record(Duration.ofNanos(System.nanoTime() - began));
+            count(evaluation.raised(), "raised");
+            count(evaluation.cleared(), "cleared");
+        }
+        return evaluation;
+    }
+
+    private boolean judgesSilence(Instant now) {
+        return !now.isBefore(startedAt.plus(settings.silentAfter())) && !ingestBusy.getAsBoolean();
+    }
+
+    private Map<String, Integer> apply(Handle handle, AlarmRule rule, Instant now) {
+        Instant to = now.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
+        Query query = handle.createQuery(APPLY).define("verdicts", VERDICTS.get(rule))
+                .bind("rule", rule.label()).bind("now", now).bindArray("targets", String.class, targets);
+        switch (rule) {
+            case LOW_EFFICIENCY -> query.bind("from", to.minus(settings.efficiencyWindow())).bind("to", to)
+                    .bind("threshold", analytics.efficiencyThreshold()).bind("hysteresis", settings.efficiencyHysteresis())
+                    .bind("minKwh", analytics.minJudgedKwh());
+            case IMPOSSIBLE_EFFICIENCY -> query.bind("from", to.minus(settings.efficiencyWindow())).bind("to", to)
+                    .bind("tolerance", analytics.impossibleTolerance()).bind("minKwh", analytics.minJudgedKwh());
+            case SILENT -> query.bind("silentSeconds", settings.silentAfter().toSeconds());
+            case BATTERY_TEMPERATURE -> query.bind("maxTemp", settings.batteryMaxTemp())
+                    .bind("readings", settings.batteryReadings());
+        }
+        Map<String, Integer> byType = new HashMap<>();
+        query.map((rs, ctx) -> Map.entry(rs.getString("type"), rs.getInt("events")))
+                .forEach(entry -> byType.put(entry.getKey(), entry.getValue()));
+        if (!byType.isEmpty()) {
+            log.info("Alarms {}: {} raised, {} cleared", rule.label(), byType.getOrDefault("raised", 0),
+                    byType.getOrDefault("cleared", 0));
+        }
+        return byType;
+    }
+
+    private void count(Map<AlarmRule, Integer> byRule, String type) {
+        byRule.forEach((rule, n) -> {
+            if (n > 0) {
+                Alarms.events(metrics, rule.label(), type).increment(n);
+            }
+        });
+    }
+}

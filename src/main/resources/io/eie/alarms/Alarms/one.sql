@@ -1,0 +1,2 @@
+-- One alarm.
+SELECT * FROM alarm WHERE id = :id

@@ -110,6 +110,9 @@ final class Bench {
         env.put("EIE_HTTP_HOST", "127.0.0.1");
         // a session outliving the run would go on collecting what later runs publish
         env.put("EIE_MQTT_SESSION_EXPIRY", "10m");
+        // a phase's fleet stops when the phase does: the next phase's engine on its database would
+        // raise a silent alarm for each of its devices, a one-off burst inside a measurement
+        env.put("EIE_ALARM_SILENT_AFTER", "1d");
         env.putAll(engineEnvironment(db));
         env.putAll(extra);
         return EngineProcess.start(EngineProcess.command(settings.engineJar, engineJvmOptions(), List.of()), env,

@@ -1,10 +1,11 @@
-// The engine's dashboard: the fleet at a glance, the worst charging efficiencies of the last
-// 24 hours, and one vehicle's hours. It reads the same /v1 API as any client, refreshes itself,
+// The engine's dashboard: the fleet at a glance, its active alarms, the worst charging
+// efficiencies of the last 24 hours, and one vehicle's hours. It reads the same /v1 API as any client, refreshes itself,
 // and keeps an API token (when the engine wants one) in this tab's session storage only.
 "use strict";
 
 const REFRESH_MS = 15000;
 const WORST_ROWS = 15;
+const ALARM_ROWS = 20;
 const $ = (id) => document.getElementById(id);
 
 let selectedVehicle = decodeURIComponent((location.hash.match(/vehicle=([^&]+)/) || [])[1] || "");
@@ -110,6 +111,54 @@ async function refreshFleet() {
       + percent(report.threshold) + "; judged once AC or DC reaches " + report.minKwh + " kWh.";
 }
 
+/** An alarm's value in its unit: an efficiency, how long a device has been silent, a temperature. */
+function alarmValue(alarm, value) {
+  if (value === null || value === undefined) return "–";
+  if (alarm.unit === "ratio") return percent(value);
+  if (alarm.unit === "celsius") return number(value, 1) + " °C";
+  const minutes = Math.round(Number(value) / 60);
+  return minutes < 120 ? minutes + " min silent" : Math.round(minutes / 60) + " h silent";
+}
+
+async function refreshAlarms() {
+  const page = await api("/v1/alarms?limit=" + ALARM_ROWS);
+  const counts = {};
+  page.alarms.forEach((alarm) => { counts[alarm.rule] = (counts[alarm.rule] || 0) + 1; });
+  $("alarms-active").textContent = page.next ? ALARM_ROWS + "+" : String(page.alarms.length);
+  $("alarm-counts").textContent = Object.keys(counts).length === 0 ? "none"
+      : Object.entries(counts).map(([rule, n]) => n + " " + rule.replace(/_/g, " ")).join(", ");
+  const body = $("alarm-rows");
+  body.replaceChildren();
+  if (page.alarms.length === 0) {
+    const row = document.createElement("tr");
+    const cell = text("td", "No active alarm.", "muted");
+    cell.colSpan = 6;
+    row.append(cell);
+    body.append(row);
+  }
+  for (const alarm of page.alarms) {
+    const row = document.createElement("tr");
+    row.dataset.alarmId = String(alarm.id);
+    row.className = "alarm " + alarm.rule;
+    const device = document.createElement("td");
+    if (alarm.deviceKind === "vehicle") {
+      const link = text("a", alarm.deviceId);
+      link.href = "#vehicle=" + encodeURIComponent(alarm.deviceId);
+      link.title = "this vehicle's charts";
+      device.append(link);
+    } else {
+      device.append(text("span", alarm.deviceId + " (meter)"));
+    }
+    row.append(text("td", new Date(alarm.raisedAt).toLocaleString()),
+        text("td", alarm.rule.replace(/_/g, " "), "flag " + alarm.rule), device,
+        text("td", alarmValue(alarm, alarm.raisedValue), "num"), text("td", alarmValue(alarm, alarm.latestValue), "num"),
+        text("td", alarm.acknowledged ? alarm.acknowledged.by : "–"));
+    body.append(row);
+  }
+  $("alarms-note").textContent = "Every alarm, cleared ones too, at /v1/alarms?state=all; acknowledge with "
+      + "POST /v1/alarms/{id}/acknowledge.";
+}
+
 function chartWidth() {
   return Math.max(420, $("vehicle").clientWidth - 30);
 }
@@ -181,7 +230,7 @@ function report(error) {
 async function refresh() {
   await refreshReadiness();
   try {
-    await Promise.all([refreshOverview(), refreshFleet()]);
+    await Promise.all([refreshOverview(), refreshAlarms(), refreshFleet()]);
     await refreshVehicle();
     $("updated").textContent = "updated " + new Date().toLocaleTimeString();
     document.body.dataset.state = "ready";
@@ -191,6 +240,14 @@ async function refresh() {
 }
 
 $("vehicle-id").addEventListener("change", (event) => select(event.target.value));
+// an alarm's device link: the vehicle's charts, one click away
+window.addEventListener("hashchange", () => {
+  const vehicle = decodeURIComponent((location.hash.match(/vehicle=([^&]+)/) || [])[1] || "");
+  if (vehicle && vehicle !== selectedVehicle) {
+    select(vehicle);
+    $("vehicle").scrollIntoView();
+  }
+});
 $("token-form").addEventListener("submit", (event) => {
   event.preventDefault();
   sessionStorage.setItem("eie-token", $("token").value.trim());

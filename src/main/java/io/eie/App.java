@@ -171,7 +171,8 @@ public final class App implements AutoCloseable {
             }, every, every, TimeUnit.MILLISECONDS);
         }
 
-        alarmRules = new AlarmRules(database.jdbi(), config.alarms(), config.analytics(), writer::busy, clock.instant(),
+        alarmRules = new AlarmRules(database.jdbi(), config.alarms(), config.analytics(),
+                () -> mqtt.isConnected() && !writer.busy(), clock.instant(),
                 metrics);
         long evaluateEvery = config.alarms().evaluateEvery().toMillis();
         alarms = daemonThread("alarms");

@@ -73,6 +73,10 @@ class AccessControlIT {
         assertThat(write.json().get("message").asText()).isEqualTo(
                 "this token may only read; POST /v1/ingest needs a token that may write");
         assertThat(engine.count("SELECT count(*) FROM vehicle_telemetry_history WHERE vehicle_id = 'V-read'")).isZero();
+        assertThat(get(READ, "/v1/alarms").status()).isEqualTo(200);
+        assertThat(engine.send(engine.request("/v1/alarms/1/acknowledge").header("Authorization", "Bearer " + READ)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"by\": \"Eve\"}"))
+                .build()).status()).as("acknowledging an alarm is a write").isEqualTo(403);
     }
 
     @Test

@@ -127,7 +127,7 @@ class AlarmsIT {
                 new AlarmSettings(Duration.ofHours(1), Duration.ofHours(24),
                 new BigDecimal("0.05"), Duration.ofMinutes(1), new BigDecimal("55"), 3, NotificationSettings.DEFAULTS),
                 AnalyticsSettings.DEFAULTS,
-                () -> false, Instant.EPOCH, new SimpleMeterRegistry());
+                () -> true, Instant.EPOCH, new SimpleMeterRegistry());
 
         rules.evaluate(Instant.now().minus(150, ChronoUnit.SECONDS));
         assertThat(active("silent")).isEmpty();

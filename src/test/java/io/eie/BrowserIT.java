@@ -1,6 +1,7 @@
 package io.eie;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.eie.testing.EngineExtension;
 import io.eie.process.EngineProcess;
@@ -8,7 +9,9 @@ import io.eie.testing.EngineJar;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,7 +21,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The engine's pages in a real browser: headless Chromium loads them from the built jar (as
@@ -28,10 +31,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * without it.
  */
 @EnabledIf(value = "chromiumIsInstalled", disabledReason = "Chromium is not installed on this machine")
-@ExtendWith(EngineExtension.class)
 class BrowserIT {
 
+    /** The alarm rules run every few seconds, so that the seeded faults are alarms by the time the page loads. */
+    @RegisterExtension
+    static final EngineExtension engines = EngineExtension.withSettings(Map.of("EIE_ALARM_EVALUATE_EVERY", "5s"));
+
     private static final Pattern ROW = Pattern.compile("<tr data-vehicle-id=\"([^\"]+)\"[^>]*>(.*?)</tr>");
+    private static final Pattern ALARM = Pattern.compile("<tr data-alarm-id=\"(\\d+)\" class=\"alarm ([a-z_]+)\">(.*?)</tr>");
     private static final Optional<Path> CHROMIUM = List.of("/usr/bin/chromium", "/usr/bin/chromium-browser",
             "/usr/bin/google-chrome").stream().map(Path::of).filter(Files::isExecutable).findFirst();
 
@@ -50,6 +57,8 @@ class BrowserIT {
         EngineProcess.Finished seed = EngineJar.run(Map.of(), "seed", "--engine", "http://127.0.0.1:" + engine.httpPort(),
                 "--vehicles", "12", "--faulty-ratio", "0.25");
         assertThat(seed.exitCode()).as(seed.output()).isZero();
+        await("the seeded faults raised as alarms").atMost(Duration.ofSeconds(30)).until(() ->
+                engine.get("/v1/alarms?rule=low_efficiency").contains("\"deviceId\""));
     }
 
     @Test
@@ -78,6 +87,35 @@ class BrowserIT {
         assertThat(dom).as("coverage, a share of the window's minutes so far, with readings up to now")
                 .doesNotContainPattern(">(100\\.[1-9]|10[1-9]\\.[0-9]|1[1-9][0-9]\\.[0-9]) %<").containsPattern(">(9[0-9]|100)\\.[0-9] %</td><td>");
         assertThat(Files.size(screenshot)).as("the screenshot").isGreaterThan(50_000);
+    }
+
+    @Test
+    void the_dashboard_lists_the_active_alarms_newest_first_each_a_click_from_its_vehicle() throws Exception {
+        String url = "http://127.0.0.1:" + engine.httpPort() + "/";
+
+        String dom = run("--dump-dom", url);
+
+        List<Long> ids = new ArrayList<>();
+        String vehicle = null;
+        Matcher alarm = ALARM.matcher(dom);
+        while (alarm.find()) {
+            ids.add(Long.parseLong(alarm.group(1)));
+            if (alarm.group(2).equals("low_efficiency") && vehicle == null) {
+                Matcher link = Pattern.compile("<a href=\"#vehicle=([^\"]+)\"").matcher(alarm.group(3));
+                assertThat(link.find()).as("the alarm's link to its vehicle").isTrue();
+                vehicle = link.group(1);
+                assertThat(alarm.group(3)).contains("low efficiency").containsPattern(">[0-9]+\\.[0-9] %<");
+            }
+        }
+        assertThat(ids).as("the active alarms, newest first").isNotEmpty().isSortedAccordingTo(Comparator.reverseOrder());
+        assertThat(vehicle).startsWith("DEMO-V");
+        assertThat(dom).containsPattern("id=\"alarms-active\">" + ids.size() + "<");
+
+        String opened = run("--dump-dom", url + "#vehicle=" + vehicle);
+
+        assertThat(opened).as("the alarm's link opens its vehicle's charts")
+                .contains("<tr data-vehicle-id=\"" + vehicle + "\" class=\"selected\"")
+                .containsPattern("id=\"energy-chart\" class=\"chart\" data-points=\"24\"><div class=\"uplot");
     }
 
     @Test

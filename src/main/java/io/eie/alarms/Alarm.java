@@ -39,10 +39,6 @@ public record Alarm(long id, String rule, String deviceKind, String deviceId, St
                            String lastError) {
     }
 
-    public boolean active() {
-        return clearedAt == null;
-    }
-
     Alarm withEvents(List<Event> events) {
         return new Alarm(id, rule, deviceKind, deviceId, state, unit, raisedAt, raisedValue, latestValue, latestAt,
                 acknowledged, clearedAt, clearedValue, events);

@@ -51,25 +51,26 @@ public final class AlarmRules {
     private final List<String> targets;
     private final AlarmSettings settings;
     private final AnalyticsSettings analytics;
-    private final BooleanSupplier ingestBusy;
+    private final BooleanSupplier hearing;
     private final Instant startedAt;
     private final Timer evaluationTime;
     private final Map<AlarmRule, AtomicLong> open = new EnumMap<>(AlarmRule.class);
     private final MeterRegistry metrics;
 
     /**
-     * @param ingestBusy whether the writers have a backlog: then the live rows lag behind what
-     *                   devices sent, and silence is not judged
+     * @param hearing    whether the engine hears devices as they send: connected to the broker,
+     *                   and the writers without a backlog (else the live rows lag behind what
+     *                   devices sent); silence is judged only then
      * @param startedAt  when the engine started: silence is judged only once it has been up for
      *                   longer than a device may be silent, so that a restart raises nothing
      */
-    public AlarmRules(Jdbi jdbi, AlarmSettings settings, AnalyticsSettings analytics, BooleanSupplier ingestBusy,
+    public AlarmRules(Jdbi jdbi, AlarmSettings settings, AnalyticsSettings analytics, BooleanSupplier hearing,
                       Instant startedAt, MeterRegistry metrics) {
         this.jdbi = jdbi;
         this.targets = settings.notifications().targets();
         this.settings = settings;
         this.analytics = analytics;
-        this.ingestBusy = ingestBusy;
+        this.hearing = hearing;
         this.startedAt = startedAt;
         this.metrics = metrics;
         this.evaluationTime = Timer.builder("eie_alarm_evaluation")
@@ -116,7 +117,7 @@ public final class AlarmRules {
     }
 
     private boolean judgesSilence(Instant now) {
-        return !now.isBefore(startedAt.plus(settings.silentAfter())) && !ingestBusy.getAsBoolean();
+        return !now.isBefore(startedAt.plus(settings.silentAfter())) && hearing.getAsBoolean();
     }
 
     private Map<String, Integer> apply(Handle handle, AlarmRule rule, Instant now) {

@@ -76,15 +76,15 @@ public final class Alarms {
     /** The alarm with its events and their deliveries; empty when there is no such alarm. */
     public Optional<Alarm> find(long id) {
         return jdbi.withHandle(handle -> handle.createQuery(ONE).bind("id", id).map(ALARM).findOne().map(alarm -> {
+            record EventDelivery(long eventId, Alarm.Delivery delivery) {
+            }
             Map<Long, List<Alarm.Delivery>> deliveries = new HashMap<>();
             handle.createQuery(DELIVERIES).bind("alarmId", id).map((rs, ctx) -> {
                 Instant delivered = instant(rs, "delivered_at");
-                deliveries.computeIfAbsent(rs.getLong("event_id"), event -> new ArrayList<>()).add(new Alarm.Delivery(
-                        Notifier.shown(rs.getString("target")), delivered == null ? "pending" : "delivered",
-                        rs.getInt("attempts"), delivered, delivered == null ? instant(rs, "next_attempt_at") : null,
-                        rs.getString("last_error")));
-                return 0;
-            }).list();
+                return new EventDelivery(rs.getLong("event_id"), new Alarm.Delivery(Notifier.shown(rs.getString("target")),
+                        delivered == null ? "pending" : "delivered", rs.getInt("attempts"), delivered,
+                        delivered == null ? instant(rs, "next_attempt_at") : null, rs.getString("last_error")));
+            }).forEach(row -> deliveries.computeIfAbsent(row.eventId(), event -> new ArrayList<>()).add(row.delivery()));
             return alarm.withEvents(handle.createQuery(EVENTS).bind("id", id)
                     .map((rs, ctx) -> new Alarm.Event(rs.getLong("id"), rs.getString("type"), instant(rs, "at"),
                             plain(rs.getBigDecimal("value")), rs.getString("actor"),

@@ -284,10 +284,12 @@ public record Config(DatabaseSettings database, MqttSettings mqtt, EmbeddedSetti
         NotificationSettings defaults = NotificationSettings.DEFAULTS;
         List<URI> webhooks = new ArrayList<>();
         List<String> shown = new ArrayList<>();
+        int entry = 0;
         for (String value : env.optional("EIE_ALARM_WEBHOOK_URL").orElse("").split("[,\\s]+")) {
             if (value.isEmpty()) {
                 continue;
             }
+            entry++;
             try {
                 URI uri = new URI(value);
                 if (!List.of("http", "https").contains(String.valueOf(uri.getScheme()).toLowerCase(Locale.ROOT))
@@ -298,8 +300,10 @@ public record Config(DatabaseSettings database, MqttSettings mqtt, EmbeddedSetti
                 shown.add(uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
                         + (uri.getRawPath() == null ? "" : uri.getRawPath()) + (uri.getRawQuery() == null ? "" : "?****"));
             } catch (URISyntaxException e) {
+                // not the value: a URL may carry a token
                 env.problem("EIE_ALARM_WEBHOOK_URL must be http or https URLs separated by commas, such as "
-                        + "https://ops.example/hooks/eie; \"" + value + "\" is not one");
+                        + "https://ops.example/hooks/eie; its entry " + entry + " is not one");
+                env.mask("EIE_ALARM_WEBHOOK_URL", "****");
             }
         }
         if (!webhooks.isEmpty()) {

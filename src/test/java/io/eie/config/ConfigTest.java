@@ -62,6 +62,23 @@ class ConfigTest {
     }
 
     @Test
+    void reads_the_alarm_webhooks_wants_a_secret_with_them_and_never_shows_their_tokens() {
+        Config config = Config.fromEnv(Map.of("EIE_ALARM_WEBHOOK_URL", "https://ops.example/hooks/eie?token=s3cr3t, http://hooks.internal:8080/a",
+                "EIE_ALARM_WEBHOOK_SECRET", "0123456789abcdef0123"));
+        assertThat(config.alarms().notifications().targets()).containsExactly("mqtt",
+                "https://ops.example/hooks/eie?token=s3cr3t", "http://hooks.internal:8080/a");
+        assertThat(config.effective().get("EIE_ALARM_WEBHOOK_URL")).isEqualTo("https://ops.example/hooks/eie?****,http://hooks.internal:8080/a");
+        assertThat(config.effective().get("EIE_ALARM_WEBHOOK_SECRET")).isEqualTo("****");
+        assertThat(catchThrowableOfType(Config.ConfigException.class, () -> Config.fromEnv(Map.of(
+                "EIE_ALARM_WEBHOOK_URL", "https://ops.example/hooks/eie"))).problems()).singleElement().asString()
+                .startsWith("EIE_ALARM_WEBHOOK_SECRET must be set");
+        Config.ConfigException bad = catchThrowableOfType(Config.ConfigException.class, () -> Config.fromEnv(Map.of(
+                "EIE_ALARM_WEBHOOK_URL", "ftp://ops.example/?token=s3cr3t", "EIE_ALARM_WEBHOOK_SECRET", "0123456789abcdef0123")));
+        assertThat(bad.problems()).singleElement().asString().startsWith("EIE_ALARM_WEBHOOK_URL must be http or https")
+                .doesNotContain("s3cr3t");
+    }
+
+    @Test
     void reads_api_tokens_and_never_shows_them() {
         Config open = Config.fromEnv(Map.of());
         Config closed = Config.fromEnv(Map.of("EIE_API_READ_TOKEN", "r".repeat(32), "EIE_API_WRITE_TOKEN", "w".repeat(32)));

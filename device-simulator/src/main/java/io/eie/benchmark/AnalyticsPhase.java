@@ -81,6 +81,7 @@ final class AnalyticsPhase {
             };
             bench.vacuum(db);
             checkEfficiencies(engine, fleet, Instant.ofEpochMilli(start), Instant.ofEpochMilli(now), expected);
+            alarms(engine, fleet);
             bench.reports(engine, fleet, "", String.format(Locale.ROOT, "Analytics, 24 h of one vehicle out of %,d rows",
                     expected), "");
             fleet(engine, db, fleet, Instant.ofEpochMilli(start), Instant.ofEpochMilli(now), expected);
@@ -176,6 +177,34 @@ final class AnalyticsPhase {
                 "Analytics on the backfilled day (%,d rows): for %d vehicles checked, the efficiency differs from the simulated "
                         + "charger's by at most %.4f; %d of %d faulty chargers raise the alert, %d healthy ones do",
                 rows, checked, worst, faultyFlagged, faulty, healthyFlagged));
+    }
+
+    /**
+     * What the alarm rules cost over the loaded fleet: the mean of the next two evaluations (the
+     * engine runs them every minute on its own), and the alarms they keep open beside the
+     * chargers the simulation made faulty.
+     */
+    private void alarms(EngineProcess engine, Fleet fleet) throws Exception {
+        double count = engine.metric("eie_alarm_evaluation_seconds_count");
+        double sum = engine.metric("eie_alarm_evaluation_seconds_sum");
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (engine.metric("eie_alarm_evaluation_seconds_count") < count + 2 && System.nanoTime() < deadline) {
+            Thread.sleep(1_000);
+        }
+        double evaluations = engine.metric("eie_alarm_evaluation_seconds_count") - count;
+        double seconds = engine.metric("eie_alarm_evaluation_seconds_sum") - sum;
+        int faulty = 0;
+        for (int i = 0; i < fleet.size(); i++) {
+            faulty += fleet.pair(i).faulty ? 1 : 0;
+        }
+        bench.results.add(new Report.Row(String.format(Locale.ROOT,
+                "Alarm rules over the fleet (%,d pairs with a day of readings): one evaluation of every rule", fleet.size()),
+                1_000 * seconds / Math.max(evaluations, 1), "ms", Double.NaN, Double.NaN, String.format(Locale.ROOT,
+                "mean of %.0f evaluations (one a minute, on the engine's alarms thread); open after them: %.0f low_efficiency, "
+                        + "%.0f impossible_efficiency, %.0f battery_temperature; the simulation made %,d chargers faulty",
+                evaluations, engine.metric("eie_alarms_active{rule=\"low_efficiency\"}"),
+                engine.metric("eie_alarms_active{rule=\"impossible_efficiency\"}"),
+                engine.metric("eie_alarms_active{rule=\"battery_temperature\"}"), faulty), Double.NaN, 0));
     }
 
     /** The whole fleet's efficiency over the day, by the engine and by one query over raw history. */

@@ -44,6 +44,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -187,13 +188,20 @@ public final class App implements AutoCloseable {
         // alarm events out: to each webhook and to the broker, on a thread of their own
         notifier = new Notifier(database.jdbi(), config.alarms().notifications(), mqtt::publish, clock, metrics);
         notifications = daemonThread("notifications");
+        AtomicBoolean notifierFailing = new AtomicBoolean();
         notifications.scheduleWithFixedDelay(() -> {
             try {
                 notifier.deliverDue();
+                if (notifierFailing.compareAndSet(true, false)) {
+                    log.info("Delivering alarm events works again");
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
-                log.warn("Delivering alarm events failed; trying again shortly: {}", e.getMessage());
+                // once per outage, not every second: /ready tells of a database that is away
+                if (notifierFailing.compareAndSet(false, true)) {
+                    log.warn("Delivering alarm events failed; trying again every second: {}", e.getMessage());
+                }
             }
         }, 1, 1, TimeUnit.SECONDS);
 

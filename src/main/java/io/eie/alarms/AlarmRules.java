@@ -8,12 +8,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.locator.ClasspathSqlLocator;
 import org.jdbi.v3.core.statement.Query;
@@ -33,11 +31,10 @@ public final class AlarmRules {
     private static final String TRY_LOCK = SQL.locate(AlarmRules.class, "tryLock");
     private static final String APPLY = SQL.locate(AlarmRules.class, "apply");
     private static final String OPEN_BY_RULE = SQL.locate(AlarmRules.class, "openByRule");
-    private static final Map<AlarmRule, String> VERDICTS = new EnumMap<>(Map.of(
-            AlarmRule.LOW_EFFICIENCY, SQL.locate(AlarmRules.class, "lowEfficiency"),
-            AlarmRule.IMPOSSIBLE_EFFICIENCY, SQL.locate(AlarmRules.class, "impossibleEfficiency"),
-            AlarmRule.SILENT, SQL.locate(AlarmRules.class, "silent"),
-            AlarmRule.BATTERY_TEMPERATURE, SQL.locate(AlarmRules.class, "batteryTemperature")));
+    /** The verdicts of both efficiency rules, from one read of the rollups. */
+    private static final String EFFICIENCY = SQL.locate(AlarmRules.class, "efficiency");
+    private static final String SILENT = SQL.locate(AlarmRules.class, "silent");
+    private static final String BATTERY_TEMPERATURE = SQL.locate(AlarmRules.class, "batteryTemperature");
     /** The advisory lock of evaluation: "EIEA". */
     private static final long LOCK_KEY = 0x45494541L;
 
@@ -95,14 +92,19 @@ public final class AlarmRules {
             }
             Map<AlarmRule, Integer> raised = new EnumMap<>(AlarmRule.class);
             Map<AlarmRule, Integer> cleared = new EnumMap<>(AlarmRule.class);
-            for (AlarmRule rule : AlarmRule.values()) {
-                if (rule == AlarmRule.SILENT && !judgesSilence(now)) {
-                    continue;
-                }
-                Map<String, Integer> ruleEvents = apply(handle, rule, now);
-                raised.put(rule, ruleEvents.getOrDefault("raised", 0));
-                cleared.put(rule, ruleEvents.getOrDefault("cleared", 0));
+            Instant to = now.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
+            apply(handle.createQuery(APPLY).define("verdicts", EFFICIENCY)
+                    .bind("from", to.minus(settings.efficiencyWindow())).bind("to", to)
+                    .bind("threshold", analytics.efficiencyThreshold()).bind("hysteresis", settings.efficiencyHysteresis())
+                    .bind("tolerance", analytics.impossibleTolerance()).bind("minKwh", analytics.minJudgedKwh()),
+                    now, raised, cleared);
+            if (judgesSilence(now)) {
+                apply(handle.createQuery(APPLY).define("verdicts", SILENT)
+                        .bind("silentSeconds", settings.silentAfter().toSeconds()), now, raised, cleared);
             }
+            apply(handle.createQuery(APPLY).define("verdicts", BATTERY_TEMPERATURE)
+                    .bind("maxTemp", settings.batteryMaxTemp()).bind("readings", settings.batteryReadings()),
+                    now, raised, cleared);
             handle.createQuery(OPEN_BY_RULE).map((rs, ctx) -> Map.entry(rs.getString("rule"), rs.getLong("open")))
                     .list().forEach(entry -> AlarmRule.fromLabel(entry.getKey())
                             .ifPresent(rule -> open.get(rule).set(entry.getValue())));
@@ -120,28 +122,16 @@ public final class AlarmRules {
         return !now.isBefore(startedAt.plus(settings.silentAfter())) && hearing.getAsBoolean();
     }
 
-    private Map<String, Integer> apply(Handle handle, AlarmRule rule, Instant now) {
-        Instant to = now.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
-        Query query = handle.createQuery(APPLY).define("verdicts", VERDICTS.get(rule))
-                .bind("rule", rule.label()).bind("now", now).bindArray("targets", String.class, targets);
-        switch (rule) {
-            case LOW_EFFICIENCY -> query.bind("from", to.minus(settings.efficiencyWindow())).bind("to", to)
-                    .bind("threshold", analytics.efficiencyThreshold()).bind("hysteresis", settings.efficiencyHysteresis())
-                    .bind("minKwh", analytics.minJudgedKwh());
-            case IMPOSSIBLE_EFFICIENCY -> query.bind("from", to.minus(settings.efficiencyWindow())).bind("to", to)
-                    .bind("tolerance", analytics.impossibleTolerance()).bind("minKwh", analytics.minJudgedKwh());
-            case SILENT -> query.bind("silentSeconds", settings.silentAfter().toSeconds());
-            case BATTERY_TEMPERATURE -> query.bind("maxTemp", settings.batteryMaxTemp())
-                    .bind("readings", settings.batteryReadings());
+    /** Runs apply.sql over one query's verdicts, and adds the alarms it raised and cleared by rule. */
+    private void apply(Query query, Instant now, Map<AlarmRule, Integer> raised, Map<AlarmRule, Integer> cleared) {
+        record Events(String rule, String type, int count) {
         }
-        Map<String, Integer> byType = new HashMap<>();
-        query.map((rs, ctx) -> Map.entry(rs.getString("type"), rs.getInt("events")))
-                .forEach(entry -> byType.put(entry.getKey(), entry.getValue()));
-        if (!byType.isEmpty()) {
-            log.info("Alarms {}: {} raised, {} cleared", rule.label(), byType.getOrDefault("raised", 0),
-                    byType.getOrDefault("cleared", 0));
-        }
-        return byType;
+        query.bind("now", now).bindArray("targets", String.class, targets)
+                .map((rs, ctx) -> new Events(rs.getString("rule"), rs.getString("type"), rs.getInt("events")))
+                .forEach(events -> AlarmRule.fromLabel(events.rule()).ifPresent(rule -> {
+                    (events.type().equals("raised") ? raised : cleared).merge(rule, events.count(), Integer::sum);
+                    log.info("Alarms {}: {} {}", rule.label(), events.count(), events.type());
+                }));
     }
 
     private void count(Map<AlarmRule, Integer> byRule, String type) {

@@ -61,6 +61,7 @@ public final class Notifier {
     private static final String PENDING = SQL.locate(Notifier.class, "pending");
     private static final int BATCH = 100;
     private static final int MAX_ERROR_LENGTH = 500;
+    private static final Duration PENDING_EVERY = Duration.ofSeconds(10);
 
     /** What waits for one target. */
     public record Pending(String target, long pending, long failing, Instant oldest, String lastError) {
@@ -78,6 +79,7 @@ public final class Notifier {
     private final MeterRegistry metrics;
     private final Map<String, AtomicLong> pending = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> failing = new ConcurrentHashMap<>();
+    private long pendingReadAt = System.nanoTime() - PENDING_EVERY.toNanos();
 
     public Notifier(Jdbi jdbi, NotificationSettings settings, Publisher broker, Clock clock, MeterRegistry metrics) {
         this.jdbi = jdbi;
@@ -109,6 +111,7 @@ public final class Notifier {
     /** Sends everything due now, a batch at a time; returns how many were delivered. */
     public int deliverDue() throws InterruptedException {
         int delivered = 0;
+        int attempted = 0;
         while (!Thread.currentThread().isInterrupted()) {
             Instant now = clock.instant();
             List<Claimed> claimed = jdbi.withHandle(handle -> handle.createQuery(CLAIM)
@@ -125,11 +128,16 @@ public final class Notifier {
                     delivered++;
                 }
             }
+            attempted += claimed.size();
             if (claimed.size() < BATCH) {
                 break;
             }
         }
-        refreshPending();
+        // the gauges: after attempts, and every so often for what other instances did
+        if (attempted > 0 || System.nanoTime() - pendingReadAt > PENDING_EVERY.toNanos()) {
+            refreshPending();
+            pendingReadAt = System.nanoTime();
+        }
         return delivered;
     }
 

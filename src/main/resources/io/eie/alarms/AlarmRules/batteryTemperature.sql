@@ -1,7 +1,7 @@
 -- battery_temperature, per vehicle whose latest reading is above :maxTemp or whose alarm is open:
 -- raise when its last :readings readings (of the last day) are all above :maxTemp, clear when they
 -- are all at or below it; else hold. The value is the latest reading's temperature.
-SELECT 'vehicle' AS device_kind, candidate.vehicle_id AS device_id, recent.latest AS value,
+SELECT 'battery_temperature' AS rule, 'vehicle' AS device_kind, candidate.vehicle_id AS device_id, recent.latest AS value,
        CASE WHEN recent.readings >= :readings AND recent.coolest > :maxTemp THEN 'raise'
             WHEN recent.readings >= :readings AND recent.hottest <= :maxTemp THEN 'clear'
             ELSE 'hold' END AS verdict

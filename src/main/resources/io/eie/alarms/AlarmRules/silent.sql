@@ -1,7 +1,7 @@
 -- silent, per device: raise once the engine has heard nothing from it for :silentSeconds, if it
 -- was heard within the last day (a device gone longer is not news); clear when it is heard again.
 -- The value is the seconds since it was last heard. Reads the live rows the writer keeps.
-SELECT device_kind, device_id, value,
+SELECT 'silent' AS rule, device_kind, device_id, value,
        CASE WHEN value <= :silentSeconds THEN 'clear'
             WHEN value <= 86400 THEN 'raise'
             ELSE 'hold' END AS verdict

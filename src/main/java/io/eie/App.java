@@ -7,6 +7,7 @@ import io.eie.analytics.Analytics;
 import io.eie.analytics.HourlyAnalytics;
 import io.eie.config.Config;
 import io.eie.embedded.EmbeddedBroker;
+import io.eie.export.Export;
 import io.eie.embedded.EmbeddedDatabase;
 import io.eie.http.HttpApi;
 import io.eie.intake.Intake;
@@ -214,7 +215,8 @@ public final class App implements AutoCloseable {
         var services = new HttpApi.Services(new VehicleMeterLinks(database.jdbi()), energyModes,
                 new Analytics(database.jdbi(), config.analytics(), energyModes),
                 new HourlyAnalytics(database.jdbi(), config.analytics()), new RejectionLog(database.jdbi()),
-                new Alarms(database.jdbi(), config.alarms().notifications().targets(), metrics), notifier, ingestRates::current);
+                new Alarms(database.jdbi(), config.alarms().notifications().targets(), metrics), notifier,
+                new Export(database.jdbi()), ingestRates::current);
         http = new HttpApi(config.http(), intake, retrying::storageAvailable, services, readiness, metrics, clock);
         http.start();
     }

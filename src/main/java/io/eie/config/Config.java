@@ -87,7 +87,8 @@ public record Config(DatabaseSettings database, MqttSettings mqtt, EmbeddedSetti
                 env.integer("EIE_HTTP_MAX_READINGS", 10_000, 1, 1_000_000),
                 env.duration("EIE_HTTP_INGEST_TIMEOUT", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofMinutes(10)),
                 futureSkew,
-                tokens(env));
+                tokens(env),
+                env.duration("EIE_EXPORT_MAX_WINDOW", Duration.ofDays(31), Duration.ofHours(1), Duration.ofDays(3650)));
         BatchSettings batch = new BatchSettings(
                 // a batch only fills under a backlog; then the larger it is, the more readings of
                 // a device share one live-row and one rollup update (BENCHMARKS.md)

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.eie.alarms.Alarms;
 import io.eie.alarms.Notifier;
 import io.eie.analytics.Analytics;
+import io.eie.export.Export;
 import io.eie.analytics.FleetOverview;
 import io.eie.analytics.HourlyAnalytics;
 import io.eie.storage.EnergyModes;
@@ -56,7 +57,7 @@ public final class HttpApi implements AutoCloseable {
      * @param ingestRate this instance's intake over the last minute, for the fleet overview
      */
     public record Services(VehicleMeterLinks links, EnergyModes energyModes, Analytics analytics, HourlyAnalytics hourly,
-                           RejectionLog rejections, Alarms alarms, Notifier notifier,
+                           RejectionLog rejections, Alarms alarms, Notifier notifier, Export export,
                            Supplier<FleetOverview.IngestRate> ingestRate) {
     }
 
@@ -81,6 +82,7 @@ public final class HttpApi implements AutoCloseable {
         var hourly = new HourlyEndpoints(services.hourly(), services.analytics(), services.ingestRate(), clock);
         var rejections = new RejectionEndpoint(services.rejections());
         var alarms = new AlarmEndpoints(services.alarms(), clock);
+        var exports = new ExportEndpoints(services.export(), settings.maxExportWindow());
         var docs = new ApiDocs(json);
         var dashboard = new Dashboard();
 
@@ -121,6 +123,7 @@ public final class HttpApi implements AutoCloseable {
             config.routes.get("/v1/alarms", alarms::list);
             config.routes.get("/v1/alarms/{id}", alarms::show);
             config.routes.post("/v1/alarms/{id}/acknowledge", alarms::acknowledge);
+            config.routes.get("/v1/export/readings", exports::readings);
             config.routes.get("/v1/notifications", ctx -> ctx.json(Map.of("targets", services.notifier().pending())));
             config.routes.get("/health", ctx -> ctx.json(Map.of("status", "up")));
             config.routes.get("/ready", ctx -> ready(ctx, readiness));

@@ -10,7 +10,8 @@ import java.time.Duration;
  * @param ingestTimeout how long an ingest request waits for its readings to commit before it answers 503
  * @param maxFutureSkew how far in the future a link's start may be (clocks differ a little)
  * @param tokens        who may call {@code /v1}
+ * @param maxExportWindow the longest window one export request may cover
  */
 public record HttpSettings(String host, int port, long maxBodyBytes, int maxReadings, Duration ingestTimeout,
-                           Duration maxFutureSkew, ApiTokens tokens) {
+                           Duration maxFutureSkew, ApiTokens tokens, Duration maxExportWindow) {
 }

@@ -213,6 +213,11 @@ async function refreshVehicle() {
       { label: "battery °C (mean)", scale: "c", stroke: "#c0392b", width: 2, spanGaps: true }],
   }, [x, soc, temperature]);
   $("vehicle-note").textContent = series.points.length + " hours, from the engine's hourly rollups.";
+  const csv = $("vehicle-csv");
+  csv.href = "/v1/export/readings?kind=vehicle&device=" + encodeURIComponent(selectedVehicle)
+      + "&from=" + encodeURIComponent(series.window.from) + "&to=" + encodeURIComponent(series.window.to);
+  csv.download = selectedVehicle + "-readings.csv";
+  csv.hidden = false;
 }
 
 function select(vehicleId) {
@@ -240,6 +245,19 @@ async function refresh() {
 }
 
 $("vehicle-id").addEventListener("change", (event) => select(event.target.value));
+// with a token the download goes through fetch, which can send it; without, the link is plain
+$("vehicle-csv").addEventListener("click", async (event) => {
+  const token = sessionStorage.getItem("eie-token");
+  if (!token) return;
+  event.preventDefault();
+  const link = event.currentTarget;
+  const response = await fetch(link.href, { headers: { Authorization: "Bearer " + token } });
+  const file = document.createElement("a");
+  file.href = URL.createObjectURL(await response.blob());
+  file.download = link.download;
+  file.click();
+  URL.revokeObjectURL(file.href);
+});
 // an alarm's device link: the vehicle's charts, one click away
 window.addEventListener("hashchange", () => {
   const vehicle = decodeURIComponent((location.hash.match(/vehicle=([^&]+)/) || [])[1] || "");

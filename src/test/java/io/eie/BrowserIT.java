@@ -83,6 +83,13 @@ class BrowserIT {
             assertThat(dom).as(chart).containsPattern("id=\"" + chart + "\" class=\"chart\" data-points=\"24\"><div class=\"uplot");
         }
         assertThat(dom).contains("<canvas", "AC kWh", "DC kWh", "SoC %");
+        Matcher csv = Pattern.compile("<a id=\"vehicle-csv\" href=\"([^\"]+)\"").matcher(dom);
+        assertThat(csv.find()).as("the link to the vehicle's CSV").isTrue();
+        String csvPath = csv.group(1).replace("&amp;", "&");
+        assertThat(csvPath).startsWith("/v1/export/readings?kind=vehicle&device=" + rows.get(0) + "&from=");
+        String readings = engine.get(csvPath);
+        assertThat(readings).startsWith("vehicle_id,ts,soc,kwh_delivered_dc,battery_temp,received_at\r\n" + rows.get(0) + ",");
+        assertThat(readings.split("\r\n")).as("a day of the vehicle's readings").hasSizeGreaterThan(100);
         assertThat(dom).containsPattern("id=\"vehicles-reporting\">12<");
         assertThat(dom).as("coverage, a share of the window's minutes so far, with readings up to now")
                 .doesNotContainPattern(">(100\\.[1-9]|10[1-9]\\.[0-9]|1[1-9][0-9]\\.[0-9]) %<").containsPattern(">(9[0-9]|100)\\.[0-9] %</td><td>");

@@ -91,6 +91,19 @@ class ExportIT {
         assertThat(rows).hasSize((int) engine.count("SELECT count(*) FROM (VALUES ('EM1'), ('EM2')) device(id), "
                 + "meter_readings(device.id, " + window + ")"));
 
+        // the hourly rollups, as stored, read back the same way
+        TestEngine.Response hourly = engine.get("/v1/export/hourly?kind=vehicle&from=" + from + "&to=" + to);
+        assertThat(hourly.raw().body()).startsWith("vehicle_id,hour,readings,kwh,resets,avg_battery_temp,max_battery_temp,"
+                + "last_soc,last_ts,minutes_reported\r\n");
+        assertThat(readBack(engine, "vehicle_id text, hour timestamptz, readings int, kwh numeric, resets int, "
+                        + "avg_battery_temp float8, max_battery_temp float8, last_soc float8, last_ts timestamptz, minutes int",
+                hourly.raw().body(), "SELECT vehicle_id, hour, readings, kwh, resets, battery_temp_sum / readings, "
+                        + "battery_temp_max, last_soc, last_ts, bit_count(minutes::bit(64)) FROM vehicle_hourly "
+                        + "WHERE hour >= '" + from + "' AND hour < '" + to + "'")).isEqualTo("0 0");
+        assertThat(engine.get("/v1/export/hourly?kind=meter&device=EM1&from=" + from + "&to=" + to).raw().body()
+                .split("\r\n")).hasSize(1 + (int) engine.count("SELECT count(*) FROM meter_hourly WHERE meter_id = 'EM1' "
+                + "AND hour >= '" + from + "' AND hour < '" + to + "'"));
+
         String one = engine.get("/v1/export/readings?kind=meter&device=EM2&from=" + from + "&to=" + to).raw().body();
         assertThat(one.split("\r\n")).hasSize(1 + (int) engine.count("SELECT count(*) FROM meter_readings('EM2', " + window + ")"))
                 .allMatch(line -> line.startsWith("EM2,") || line.startsWith("meter_id,"));
@@ -107,7 +120,8 @@ class ExportIT {
                 "/v1/export/readings?kind=meter&from=2026-12-01T00:00:00Z", "to",
                 "/v1/export/readings?kind=meter&from=2026-10-01T00:00:00Z&to=2026-12-02T00:00:00Z", "to",
                 "/v1/export/readings?kind=meter&from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z", "to",
-                "/v1/export/readings?kind=meter&device=a%20b" + window, "device");
+                "/v1/export/readings?kind=meter&device=a%20b" + window, "device",
+                "/v1/export/hourly?kind=vehicle&from=2026-12-01T00:00:00Z&to=2027-02-01T00:00:00Z", "to");
         bad.forEach((path, field) -> {
             TestEngine.Response response = engine.get(path);
             assertThat(response.status()).as(path).isEqualTo(400);

@@ -16,10 +16,11 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
 /**
- * Readings out, as stored: every reading of a window, packed or not, ordered by device and time,
- * streamed as CSV (RFC 4180: a header row, CRLF line ends, UTF-8). PostgreSQL writes the rows
- * (COPY, a device at a time), so memory does not grow with the window; a client that goes away
- * makes the next write fail, which cancels the COPY and gives the connection back.
+ * Data out: every reading of a window as stored (packed or not, ordered by device and time), and
+ * the hourly rollups, streamed as CSV (RFC 4180: a header row, CRLF line ends, UTF-8).
+ * PostgreSQL writes the rows (COPY; readings a device at a time), so memory does not grow with the
+ * window; a client that goes away makes the next write fail, which cancels the COPY and gives the
+ * connection back.
  */
 public final class Export {
 
@@ -28,6 +29,11 @@ public final class Export {
     private static final String VEHICLE_DEVICES = SQL.locate(Export.class, "vehicleDevices");
     private static final String METER_READINGS = SQL.locate(Export.class, "meterReadings");
     private static final String VEHICLE_READINGS = SQL.locate(Export.class, "vehicleReadings");
+    private static final String METER_HOURLY = SQL.locate(Export.class, "meterHourly");
+    private static final String VEHICLE_HOURLY = SQL.locate(Export.class, "vehicleHourly");
+    private static final String METER_HOURLY_HEADER = "meter_id,hour,readings,kwh,resets,avg_voltage,minutes_reported\n";
+    private static final String VEHICLE_HOURLY_HEADER =
+            "vehicle_id,hour,readings,kwh,resets,avg_battery_temp,max_battery_temp,last_soc,last_ts,minutes_reported\n";
     private static final String METER_HEADER = "meter_id,ts,kwh_consumed_ac,voltage,received_at\n";
     private static final String VEHICLE_HEADER = "vehicle_id,ts,soc,kwh_delivered_dc,battery_temp,received_at\n";
 
@@ -65,6 +71,30 @@ public final class Export {
             }
             csv.flush();
             return devices.size();
+        } catch (SQLException e) {
+            throw new IllegalStateException("the export failed in the database: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes the hourly rollups of {@code kind} for the hours that start in [from, to) to {@code out}
+     * as CSV, by device and hour: of one device when {@code deviceId} is set, else of every device.
+     *
+     * @throws IOException when {@code out} fails (a client that went away): the query is cancelled
+     */
+    public void hourlyCsv(DeviceKind kind, Instant from, Instant to, String deviceId, OutputStream out) throws IOException {
+        if (deviceId != null && !DeviceId.isValid(deviceId)) {
+            throw new IllegalArgumentException("not a device id: " + deviceId);
+        }
+        boolean meters = kind == DeviceKind.METER;
+        OutputStream csv = new CrlfLines(out);
+        try (Handle handle = jdbi.open()) {
+            CopyManager copy = handle.getConnection().unwrap(PGConnection.class).getCopyAPI();
+            csv.write((meters ? METER_HOURLY_HEADER : VEHICLE_HOURLY_HEADER).getBytes(StandardCharsets.US_ASCII));
+            // the id is one the engine checked, or empty for every device
+            copy.copyOut((meters ? METER_HOURLY : VEHICLE_HOURLY).replace("<from>", from.toString())
+                    .replace("<to>", to.toString()).replace("<id>", deviceId == null ? "" : deviceId), csv);
+            csv.flush();
         } catch (SQLException e) {
             throw new IllegalStateException("the export failed in the database: " + e.getMessage(), e);
         }

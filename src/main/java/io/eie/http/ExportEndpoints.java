@@ -13,8 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /v1/export/readings?kind=&from=&to=&device=&format=csv}: every reading of a window as
- * stored, streamed. Everything is checked before the first byte, so that a bad request gets the
+ * {@code GET /v1/export/readings} and {@code GET /v1/export/hourly}, each with
+ * {@code ?kind=&from=&to=&device=&format=csv}: every reading of a window as stored, or its hourly
+ * rollups, streamed. Everything is checked before the first byte, so that a bad request gets the
  * usual JSON error; after it, a failure can only end the stream.
  */
 final class ExportEndpoints {
@@ -30,6 +31,26 @@ final class ExportEndpoints {
     }
 
     void readings(Context ctx) {
+        Request request = request(ctx);
+        stream(ctx, request, "readings", out -> export.readingsCsv(request.kind(), request.from(), request.to(),
+                request.device(), out));
+    }
+
+    void hourly(Context ctx) {
+        Request request = request(ctx);
+        stream(ctx, request, "hourly", out -> export.hourlyCsv(request.kind(), request.from(), request.to(),
+                request.device(), out));
+    }
+
+    /** What every export asks for, checked. */
+    private record Request(DeviceKind kind, Instant from, Instant to, String device) {
+    }
+
+    private interface Writer {
+        void write(OutputStream out) throws IOException;
+    }
+
+    private Request request(Context ctx) {
         String kindName = ctx.queryParam("kind");
         DeviceKind kind = "meter".equals(kindName) ? DeviceKind.METER : "vehicle".equals(kindName) ? DeviceKind.VEHICLE : null;
         if (kind == null) {
@@ -52,21 +73,26 @@ final class ExportEndpoints {
         }
         if (Duration.between(from, to).compareTo(maxWindow) > 0) {
             throw ApiError.badRequest("to", "the window may be at most " + Durations.format(maxWindow)
-                    + " (EIE_EXPORT_MAX_WINDOW); export longer spans a window at a time, or with eie export");
+                    + " (EIE_EXPORT_MAX_WINDOW); export longer spans a window at a time");
         }
         String device = ctx.queryParam("device");
         if (device != null && !DeviceId.isValid(device)) {
             throw ApiError.badRequest("device", DeviceId.problem("device"));
         }
+        return new Request(kind, from, to, device);
+    }
+
+    private static void stream(Context ctx, Request request, String what, Writer writer) {
+        String kind = request.kind() == DeviceKind.METER ? "meter" : "vehicle";
         ctx.contentType("text/csv; charset=utf-8");
-        ctx.header("Content-Disposition", "attachment; filename=\"" + kindName + "-readings-" + from + "-" + to + ".csv\"");
+        ctx.header("Content-Disposition", "attachment; filename=\"" + kind + "-" + what + "-" + request.from() + "-"
+                + request.to() + ".csv\"");
         try {
             OutputStream out = ctx.res().getOutputStream();
-            int devices = export.readingsCsv(kind, from, to, device, out);
+            writer.write(out);
             out.flush();
-            log.debug("Exported the readings of {} {}s from {} to {}", devices, kindName, from, to);
         } catch (IOException e) {
-            log.info("An export of {} readings ended early, the client gone: {}", kindName, e.getMessage());
+            log.info("An export of {} {} ended early, the client gone: {}", kind, what, e.getMessage());
         }
     }
 }

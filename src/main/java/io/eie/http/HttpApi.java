@@ -124,6 +124,7 @@ public final class HttpApi implements AutoCloseable {
             config.routes.get("/v1/alarms/{id}", alarms::show);
             config.routes.post("/v1/alarms/{id}/acknowledge", alarms::acknowledge);
             config.routes.get("/v1/export/readings", exports::readings);
+            config.routes.get("/v1/export/hourly", exports::hourly);
             config.routes.get("/v1/notifications", ctx -> ctx.json(Map.of("targets", services.notifier().pending())));
             config.routes.get("/health", ctx -> ctx.json(Map.of("status", "up")));
             config.routes.get("/ready", ctx -> ready(ctx, readiness));

@@ -55,7 +55,7 @@ public final class BenchCommand implements Callable<Integer> {
                     + "new one on that server, which the engine reaches by the same URL with only the database's name changed")
     String database;
 
-    @Option(names = "--phases", defaultValue = "nominal,max,bare,backlog,http,analytics,packing", split = ",",
+    @Option(names = "--phases", defaultValue = "nominal,max,bare,backlog,http,analytics,packing,export", split = ",",
             description = "which measurements to run")
     List<String> phases;
 
@@ -124,6 +124,7 @@ public final class BenchCommand implements Callable<Integer> {
                     case "http" -> new HttpPhase(bench).run();
                     case "analytics" -> new AnalyticsPhase(bench).run();
                     case "packing" -> new PackingPhase(bench).run();
+                    case "export" -> new ExportPhase(bench).run();
                     default -> throw new IllegalArgumentException("no phase " + phase);
                 }
             }

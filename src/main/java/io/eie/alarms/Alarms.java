@@ -81,7 +81,7 @@ public final class Alarms {
             Map<Long, List<Alarm.Delivery>> deliveries = new HashMap<>();
             handle.createQuery(DELIVERIES).bind("alarmId", id).map((rs, ctx) -> {
                 Instant delivered = instant(rs, "delivered_at");
-                return new EventDelivery(rs.getLong("event_id"), new Alarm.Delivery(Notifier.shown(rs.getString("target")),
+                return new EventDelivery(rs.getLong("event_id"), new Alarm.Delivery(NotificationSettings.shown(rs.getString("target")),
                         delivered == null ? "pending" : "delivered", rs.getInt("attempts"), delivered,
                         delivered == null ? instant(rs, "next_attempt_at") : null, rs.getString("last_error")));
             }).forEach(row -> deliveries.computeIfAbsent(row.eventId(), event -> new ArrayList<>()).add(row.delivery()));

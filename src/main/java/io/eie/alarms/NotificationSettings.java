@@ -34,6 +34,16 @@ public record NotificationSettings(List<URI> webhooks, String secret, Duration t
         return List.copyOf(targets);
     }
 
+    /** A target as logs and the API show it: a webhook's URL without credentials or query; {@code mqtt} as it is. */
+    public static String shown(String target) {
+        if (target.equals(MQTT)) {
+            return target;
+        }
+        URI uri = URI.create(target);
+        return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
+                + (uri.getRawPath() == null ? "" : uri.getRawPath());
+    }
+
     @Override
     public String toString() {
         return "NotificationSettings[webhooks=" + webhooks.size() + ", secret=****, timeout=" + timeout + "]";

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -144,22 +145,26 @@ public final class Notifier {
     /** What waits to be delivered, by target. */
     public List<Pending> pending() {
         return jdbi.withHandle(handle -> handle.createQuery(PENDING)
-                .map((rs, ctx) -> new Pending(shown(rs.getString("target")), rs.getLong("pending"), rs.getLong("failing"),
+                .map((rs, ctx) -> new Pending(NotificationSettings.shown(rs.getString("target")), rs.getLong("pending"), rs.getLong("failing"),
                         instant(rs, "oldest"), rs.getString("last_error")))
                 .list());
     }
 
     private void refreshPending() {
-        long[] counts = new long[4];
+        Map<String, Long> waiting = new HashMap<>(Map.of("mqtt", 0L, "webhook", 0L));
+        Map<String, Long> failed = new HashMap<>(waiting);
         for (Pending target : pending()) {
-            int channel = target.target().equals(NotificationSettings.MQTT) ? 0 : 2;
-            counts[channel] += target.pending();
-            counts[channel + 1] += target.failing();
+            String channel = channel(target.target());
+            waiting.merge(channel, target.pending(), Long::sum);
+            failed.merge(channel, target.failing(), Long::sum);
         }
-        pending.get("mqtt").set(counts[0]);
-        failing.get("mqtt").set(counts[1]);
-        pending.get("webhook").set(counts[2]);
-        failing.get("webhook").set(counts[3]);
+        waiting.forEach((channel, count) -> pending.get(channel).set(count));
+        failed.forEach((channel, count) -> failing.get(channel).set(count));
+    }
+
+    /** {@code mqtt} or {@code webhook}: the channel of a delivery's target, as the metrics name it. */
+    private static String channel(String target) {
+        return target.equals(NotificationSettings.MQTT) ? "mqtt" : "webhook";
     }
 
     private CompletableFuture<Void> send(Claimed delivery) {
@@ -197,7 +202,7 @@ public final class Notifier {
         } catch (java.util.concurrent.TimeoutException e) {
             error = "no answer within " + settings.timeout().toSeconds() + " s";
         }
-        String channel = delivery.target().equals(NotificationSettings.MQTT) ? "mqtt" : "webhook";
+        String channel = channel(delivery.target());
         Instant now = clock.instant();
         long eventId = delivery.notification().id();
         if (error == null) {
@@ -210,7 +215,7 @@ public final class Notifier {
                     .bind("nextAttemptAt", now.plus(backoff)).bind("eventId", eventId)
                     .bind("target", delivery.target()).execute());
             log.warn("Alarm event {} not delivered to {} (attempt {}): {}; next attempt in {} s", eventId,
-                    shown(delivery.target()), delivery.attempts(), reason, backoff.toSeconds());
+                    NotificationSettings.shown(delivery.target()), delivery.attempts(), reason, backoff.toSeconds());
         }
         Counter.builder("eie_alarm_notifications").description("Attempts to deliver alarm events, by channel and outcome")
                 .tag("channel", channel).tag("outcome", error == null ? "delivered" : "failed")
@@ -239,16 +244,6 @@ public final class Notifier {
             cause = cause.getCause();
         }
         return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-    }
-
-    /** A target as the API and the log show it: a webhook's URL without credentials or query. */
-    static String shown(String target) {
-        if (target.equals(NotificationSettings.MQTT)) {
-            return target;
-        }
-        URI uri = URI.create(target);
-        return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
-                + (uri.getRawPath() == null ? "" : uri.getRawPath());
     }
 
     private static Claimed claimed(ResultSet rs) throws SQLException {

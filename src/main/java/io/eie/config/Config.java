@@ -298,8 +298,7 @@ public record Config(DatabaseSettings database, MqttSettings mqtt, EmbeddedSetti
                     throw new URISyntaxException(value, "not an http or https URL with a host");
                 }
                 webhooks.add(uri);
-                shown.add(uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
-                        + (uri.getRawPath() == null ? "" : uri.getRawPath()) + (uri.getRawQuery() == null ? "" : "?****"));
+                shown.add(NotificationSettings.shown(uri.toString()) + (uri.getRawQuery() == null ? "" : "?****"));
             } catch (URISyntaxException e) {
                 // not the value: a URL may carry a token
                 env.problem("EIE_ALARM_WEBHOOK_URL must be http or https URLs separated by commas, such as "

@@ -52,9 +52,7 @@ public final class Export {
      */
     public int readingsCsv(DeviceKind kind, Instant from, Instant to, String deviceId, OutputStream out)
             throws IOException {
-        if (deviceId != null && !DeviceId.isValid(deviceId)) {
-            throw new IllegalArgumentException("not a device id: " + deviceId);
-        }
+        checkLiteral(deviceId);
         boolean meters = kind == DeviceKind.METER;
         OutputStream csv = new CrlfLines(out);
         try (Handle handle = jdbi.open()) {
@@ -66,7 +64,7 @@ public final class Export {
             String template = (meters ? METER_READINGS : VEHICLE_READINGS)
                     .replace("<from>", from.toString()).replace("<to>", to.toString());
             for (String device : devices) {
-                // the id is one the engine checked: letters, digits and . _ : - only
+                checkLiteral(device);
                 copy.copyOut(template.replace("<id>", device), csv);
             }
             csv.flush();
@@ -83,20 +81,24 @@ public final class Export {
      * @throws IOException when {@code out} fails (a client that went away): the query is cancelled
      */
     public void hourlyCsv(DeviceKind kind, Instant from, Instant to, String deviceId, OutputStream out) throws IOException {
-        if (deviceId != null && !DeviceId.isValid(deviceId)) {
-            throw new IllegalArgumentException("not a device id: " + deviceId);
-        }
+        checkLiteral(deviceId);
         boolean meters = kind == DeviceKind.METER;
         OutputStream csv = new CrlfLines(out);
         try (Handle handle = jdbi.open()) {
             CopyManager copy = handle.getConnection().unwrap(PGConnection.class).getCopyAPI();
             csv.write((meters ? METER_HOURLY_HEADER : VEHICLE_HOURLY_HEADER).getBytes(StandardCharsets.US_ASCII));
-            // the id is one the engine checked, or empty for every device
             copy.copyOut((meters ? METER_HOURLY : VEHICLE_HOURLY).replace("<from>", from.toString())
                     .replace("<to>", to.toString()).replace("<id>", deviceId == null ? "" : deviceId), csv);
             csv.flush();
         } catch (SQLException e) {
             throw new IllegalStateException("the export failed in the database: " + e.getMessage(), e);
+        }
+    }
+
+    /** COPY takes no parameters: an id goes into its SQL as a literal, so it must keep the id rule (letters, digits, . _ : -). */
+    private static void checkLiteral(String deviceId) {
+        if (deviceId != null && !DeviceId.isValid(deviceId)) {
+            throw new IllegalArgumentException("not a device id: " + deviceId);
         }
     }
 

@@ -11,6 +11,8 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -129,6 +131,30 @@ final class Bench {
 
     List<String> engineJvmOptions() {
         return settings.engineJvmOptions.stream().filter(option -> !option.isBlank()).toList();
+    }
+
+    /**
+     * Posts a whole UTC day of the fleet (a reading a minute from every device) to the engine, all
+     * of it accepted, then vacuums: what the packing and export phases measure on.
+     */
+    void postDay(EngineProcess engine, String db, Fleet fleet, Instant day) throws Exception {
+        HistoryLoad.Result load = HistoryLoad.post(engine, fleet, day.toEpochMilli() - 60_000,
+                day.plus(1, ChronoUnit.DAYS).toEpochMilli() - 60_000, 60_000);
+        if (load.failed() > 0) {
+            throw new IllegalStateException(load.failed() + " readings of the day were not accepted; see the engine's log");
+        }
+        System.out.printf("  posted %,d readings of %s in %.0f s%n", load.readings(), day, load.seconds());
+        vacuum(db);
+    }
+
+    /** Runs {@code eie compact --after <after>} on the database, to its end; its output. */
+    String compact(String db, String after) {
+        EngineProcess.Finished compact = EngineProcess.run(EngineProcess.command(settings.engineJar, engineJvmOptions(),
+                List.of("compact", "--after", after)), engineEnvironment(db), Duration.ofHours(2));
+        if (compact.exitCode() != 0) {
+            throw new IllegalStateException("eie compact failed: " + compact.output());
+        }
+        return compact.output();
     }
 
     /** What autovacuum does to tables that only grow, at once: visibility for index-only scans, and statistics. */

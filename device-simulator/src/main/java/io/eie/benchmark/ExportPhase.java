@@ -7,7 +7,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -34,22 +33,11 @@ final class ExportPhase {
         Fleet fleet = Fleet.create(bench.settings.analyticsVehicles, "V", "M", 0.05, day.toEpochMilli() - 120_000, 180_000, 17);
         try (EngineProcess engine = bench.startEngine(db, bench.settings.mqtt, bench.prefix("export"),
                 "eie-bench-export-" + bench.runId, Map.of("EIE_COMPACT_AFTER", "90d", "EIE_COMPACT_EVERY", "365d"))) {
-            HistoryLoad.Result load = HistoryLoad.post(engine, fleet, day.toEpochMilli() - 60_000,
-                    day.plus(1, ChronoUnit.DAYS).toEpochMilli() - 60_000, 60_000);
-            if (load.failed() > 0) {
-                throw new IllegalStateException(load.failed() + " readings of the day were not accepted; see the engine's log");
-            }
-            System.out.printf("  posted %,d readings of %s in %.0f s%n", load.readings(), day, load.seconds());
-            bench.vacuum(db);
+            bench.postDay(engine, db, fleet, day);
             for (String kind : List.of("meter", "vehicle")) {
                 export(engine, kind, day, "unpacked");
             }
-            EngineProcess.Finished compact = EngineProcess.run(EngineProcess.command(bench.settings.engineJar,
-                    bench.engineJvmOptions(), List.of("compact", "--after", "48h")), bench.engineEnvironment(db),
-                    Duration.ofHours(1));
-            if (compact.exitCode() != 0) {
-                throw new IllegalStateException("eie compact failed: " + compact.output());
-            }
+            bench.compact(db, "48h");
             bench.vacuum(db);
             for (String kind : List.of("meter", "vehicle")) {
                 export(engine, kind, day, "packed");

@@ -56,13 +56,7 @@ final class PackingPhase {
         try (EngineProcess engine = bench.startEngine(db, bench.settings.mqtt, bench.prefix("packed"),
                 "eie-bench-packed-" + bench.runId, Map.of("EIE_COMPACT_AFTER", "90d", "EIE_COMPACT_EVERY", "365d"))) {
             LinkRegistrar.register(engine.uri("/"), fleet, day.minus(1, ChronoUnit.MINUTES));
-            HistoryLoad.Result load = HistoryLoad.post(engine, fleet, day.toEpochMilli() - 60_000,
-                    day.plus(1, ChronoUnit.DAYS).toEpochMilli() - 60_000, 60_000);
-            if (load.failed() > 0) {
-                throw new IllegalStateException(load.failed() + " readings of the day were not accepted; see the engine's log");
-            }
-            System.out.printf("  posted %,d readings of %s in %.0f s%n", load.readings(), day, load.seconds());
-            bench.vacuum(db);
+            bench.postDay(engine, db, fleet, day);
             sizes(db, suffix, "telemetry_history", "unpacked: a row per reading, with its primary key");
             bench.reports(engine, fleet, window, report + ", unpacked", "");
             EngineMetrics metrics = new EngineMetrics(() -> engine.get("/metrics"));
@@ -89,15 +83,11 @@ final class PackingPhase {
         String vehiclesPacked = "SELECT coalesce(sum(readings), 0) FROM vehicle_history_packed" + suffix;
         long vehiclesPackedBefore = count(db, vehiclesPacked);
         long began = System.nanoTime();
-        EngineProcess.Finished compact = EngineProcess.run(EngineProcess.command(bench.settings.engineJar,
-                bench.engineJvmOptions(), List.of("compact", "--after", AFTER)), bench.engineEnvironment(db), Duration.ofHours(2));
+        String compact = bench.compact(db, AFTER);
         double seconds = (System.nanoTime() - began) / 1e9;
-        if (compact.exitCode() != 0) {
-            throw new IllegalStateException("eie compact failed: " + compact.output());
-        }
         List<String> days = new ArrayList<>();
         double vehicleSeconds = Double.NaN;
-        Matcher packed = PACKED_DAY.matcher(compact.output());
+        Matcher packed = PACKED_DAY.matcher(compact);
         while (packed.find()) {
             days.add(String.format(Locale.ROOT, "%ss of %s: %s devices in %s s", packed.group(1), packed.group(2),
                     packed.group(3), packed.group(6)));
